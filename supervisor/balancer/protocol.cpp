@@ -1,0 +1,172 @@
+#include "balancer/protocol.hpp"
+
+#include <cstring>
+
+#include "core/errors.hpp"
+
+namespace sv::balancer {
+
+namespace {
+
+// Fixed-width fields are copied as host bytes: every rank of one job runs the same build on the same
+// architecture, so no byte swapping is needed.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  template <class T>
+  void pod(T v) {
+    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void str(std::string_view s) {
+    pod<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+    out_.append(s.data(), s.size());
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <class T>
+  T pod() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, in_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string str() {
+    auto n = pod<std::uint32_t>();
+    need(n);
+    std::string s(in_.data() + pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  void need(std::size_t n) {
+    if (pos_ + n > in_.size()) throw core::CommError("truncated message from a peer rank");
+  }
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
+                 std::string_view node_id, std::string_view params);
+
+namespace {
+
+struct EncodeVisitor {
+  std::string& out;
+  Writer& w;
+  void operator()(const HelloMsg& m) {
+    w.pod(MsgType::hello);
+    w.pod(m.pid);
+    w.str(m.host);
+  }
+  void operator()(const TaskMsg& m) { encode_task(out, m.task_id, m.model, m.attempt, m.node_id, m.params); }
+  void operator()(const ResultMsg& m) {
+    w.pod(MsgType::result);
+    w.pod(m.task_id);
+    w.pod(m.status);
+    w.pod<std::uint8_t>(m.has_objective ? 1 : 0);
+    w.pod(m.objective);
+    w.pod(m.start_time);
+    w.pod(m.end_time);
+    w.str(m.result);
+    w.str(m.error);
+  }
+  void operator()(const ProgressMsg& m) {
+    w.pod(MsgType::progress);
+    w.pod(m.task_id);
+    w.pod(m.time);
+    w.str(m.payload);
+  }
+  void operator()(const ShutdownMsg&) { w.pod(MsgType::shutdown); }
+  void operator()(const FatalMsg& m) {
+    w.pod(MsgType::fatal);
+    w.str(m.message);
+  }
+};
+
+}  // namespace
+
+void encode(const Message& m, std::string& out) {
+  out.clear();
+  Writer w(out);
+  std::visit(EncodeVisitor{out, w}, m);
+}
+
+void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
+                 std::string_view node_id, std::string_view params) {
+  out.clear();
+  Writer w(out);
+  w.pod(MsgType::task);
+  w.pod(task_id);
+  w.pod(model);
+  w.pod(attempt);
+  w.str(node_id);
+  w.str(params);
+}
+
+std::string encode(const Message& m) {
+  std::string out;
+  encode(m, out);
+  return out;
+}
+
+Message decode(std::string_view bytes) {
+  Reader r(bytes);
+  auto type = r.pod<MsgType>();
+  switch (type) {
+    case MsgType::hello: {
+      HelloMsg m;
+      m.pid = r.pod<std::int64_t>();
+      m.host = r.str();
+      return m;
+    }
+    case MsgType::task: {
+      TaskMsg m;
+      m.task_id = r.pod<std::uint64_t>();
+      m.model = r.pod<std::uint32_t>();
+      m.attempt = r.pod<std::uint32_t>();
+      m.node_id = r.str();
+      m.params = r.str();
+      return m;
+    }
+    case MsgType::result: {
+      ResultMsg m;
+      m.task_id = r.pod<std::uint64_t>();
+      m.status = r.pod<TaskStatusCode>();
+      m.has_objective = r.pod<std::uint8_t>() != 0;
+      m.objective = r.pod<double>();
+      m.start_time = r.pod<double>();
+      m.end_time = r.pod<double>();
+      m.result = r.str();
+      m.error = r.str();
+      return m;
+    }
+    case MsgType::progress: {
+      ProgressMsg m;
+      m.task_id = r.pod<std::uint64_t>();
+      m.time = r.pod<double>();
+      m.payload = r.str();
+      return m;
+    }
+    case MsgType::shutdown:
+      return ShutdownMsg{};
+    case MsgType::fatal: {
+      FatalMsg m;
+      m.message = r.str();
+      return m;
+    }
+  }
+  throw core::CommError("unknown message type " + std::to_string(static_cast<int>(type)) +
+                        " from a peer rank (mixed supervisor builds in one job?)");
+}
+
+}  // namespace sv::balancer

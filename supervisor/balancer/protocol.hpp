@@ -1,0 +1,73 @@
+// Protocol: the messages rank 0 (the server) and worker ranks exchange, and their binary encoding.
+// Terms: a *task* message carries one node's parameter tuple to a worker; a *result* message carries the
+// outcome back (and frees the worker's slot); *progress* messages stream per-epoch metrics while a task
+// runs. Encoding is a flat little-endian layout (no JSON parse on the server's hot path); payloads that
+// are JSON stay opaque strings here.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace sv::balancer {
+
+enum class MsgType : std::uint8_t {
+  hello = 1,     // worker -> server: I am up (host, pid)
+  task = 2,      // server -> worker: run this
+  result = 3,    // worker -> server: outcome of a task
+  progress = 4,  // worker -> server: a metrics payload while a task runs
+  shutdown = 5,  // server -> worker: no more work, exit
+  fatal = 6,     // worker -> server: the worker cannot go on (message); the server stops the job
+};
+
+struct HelloMsg {
+  std::string host;
+  std::int64_t pid = 0;
+};
+
+struct TaskMsg {
+  std::uint64_t task_id = 0;
+  std::uint32_t model = 0;    // index into the run's model table
+  std::uint32_t attempt = 1;  // 1 for the first try
+  std::string node_id;
+  std::string params;         // JSON object text: the tuple (model defaults are merged by the worker)
+};
+
+enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1 };
+
+struct ResultMsg {
+  std::uint64_t task_id = 0;
+  TaskStatusCode status = TaskStatusCode::ok;
+  bool has_objective = false;
+  double objective = 0;
+  double start_time = 0, end_time = 0;  // worker wall clock
+  std::string result;                   // JSON text ("" when none)
+  std::string error;                    // message + traceback when failed
+};
+
+struct ProgressMsg {
+  std::uint64_t task_id = 0;
+  double time = 0;
+  std::string payload;  // JSON object text, e.g. {"epoch": 3, "loss": 0.2}
+};
+
+struct ShutdownMsg {};
+
+struct FatalMsg {
+  std::string message;
+};
+
+using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg>;
+
+/// Appends the encoding of `m` to `out` (cleared first).
+void encode(const Message& m, std::string& out);
+std::string encode(const Message& m);
+
+/// Encodes a task message straight from its parts, sparing the server a copy of the parameter text.
+void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
+                 std::string_view node_id, std::string_view params);
+
+/// Decodes one message. Throws core::CommError on a truncated or unknown message.
+Message decode(std::string_view bytes);
+
+}  // namespace sv::balancer

@@ -1,0 +1,26 @@
+// Worker loop: what a worker rank does for the whole job — say hello, wait (without spinning) for task
+// messages, run each through the given executor, send its result, and leave on shutdown.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "balancer/comm.hpp"
+#include "balancer/protocol.hpp"
+
+namespace sv::balancer {
+
+struct WorkerOptions {
+  int max_sleep_us = 1000;  // backoff cap while idle
+  std::string host;
+};
+
+using TaskExecutor = std::function<ResultMsg(const TaskMsg&)>;
+
+/// Runs until the server says shutdown. Returns the number of tasks run.
+std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOptions& options);
+
+/// For a worker whose start-up failed: tells the server why, then waits for shutdown so every rank
+/// leaves together.
+void report_fatal_and_wait(Comm& comm, const std::string& message, int max_sleep_us = 1000);
+
+}  // namespace sv::balancer

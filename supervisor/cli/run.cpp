@@ -1,0 +1,255 @@
+// `supervisor run`: the launcher side (outside MPI) and the job side (inside MPI). Rank 0 prepares the
+// run directory and store, then tells every rank, in one broadcast, either what to run or why not to, so
+// a bad start ends all ranks with one clear message instead of a hang.
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "balancer/mpi_comm.hpp"
+#include "balancer/worker_loop.hpp"
+#include "cli/commands.hpp"
+#include "cli/launch.hpp"
+#include "cli/progress_line.hpp"
+#include "cli/summary.hpp"
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "core/hash.hpp"
+#include "core/ids.hpp"
+#include "engine/server.hpp"
+#include "engine/workflow.hpp"
+#include "shell/shell.hpp"
+#include "spec/parse.hpp"
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sv::cli {
+
+namespace {
+
+std::string hostname() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::string default_out_dir(const spec::WorkflowSpec& spec) {
+  return "runs/" + core::sanitize_name(spec.name) + "-" + core::timestamp_for_path(core::wall_now());
+}
+
+std::string model_name(const spec::ModelSpec& m) {
+  switch (m.kind) {
+    case spec::ModelKind::python:
+    case spec::ModelKind::r:
+      return m.entry;
+    case spec::ModelKind::app:
+      return m.command.empty() ? "app" : fs::path(m.command.front()).filename().string();
+    case spec::ModelKind::noop:
+      return "noop";
+  }
+  return "model";
+}
+
+// What rank 0 tells every rank before the job starts.
+struct JobPlan {
+  bool ok = false;
+  std::string error;
+  std::string spec_text, spec_path, source_dir, out_dir;
+};
+
+void broadcast(JobPlan& plan, int rank) {
+  core::Json j;
+  if (rank == 0)
+    j = {{"ok", plan.ok}, {"error", plan.error}, {"spec_text", plan.spec_text}, {"spec_path", plan.spec_path},
+         {"source_dir", plan.source_dir}, {"out_dir", plan.out_dir}};
+  std::string bytes = rank == 0 ? j.dump() : "";
+  unsigned long long n = bytes.size();
+  MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  bytes.resize(n);
+  MPI_Bcast(bytes.data(), static_cast<int>(n), MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (rank != 0) {
+    j = core::Json::parse(bytes);
+    plan.ok = j["ok"];
+    plan.error = j["error"];
+    plan.spec_text = j["spec_text"];
+    plan.spec_path = j["spec_path"];
+    plan.source_dir = j["source_dir"];
+    plan.out_dir = j["out_dir"];
+  }
+}
+
+// Rank 0: create the run directory and store. Refuses to touch an existing run.
+std::unique_ptr<store::Store> prepare_run(const spec::WorkflowSpec& spec, const std::string& out_dir) {
+  std::string db = store_path(out_dir);
+  if (fs::exists(db))
+    throw core::UsageError(out_dir + ": already holds a run; choose another --out (runs are never overwritten)");
+  std::error_code ec;
+  fs::create_directories(fs::path(out_dir) / "tasks", ec);
+  if (ec) throw core::UsageError(out_dir + ": cannot create the run directory (" + ec.message() + ")");
+  {
+    std::ofstream copy(fs::path(out_dir) / "workflow.yaml");
+    copy << spec.source_text;
+    if (!copy) throw core::UsageError(out_dir + ": run directory is not writable");
+  }
+  store::RunInfo info;
+  info.name = spec.name;
+  info.workflow = spec::to_string(spec.kind);
+  info.spec_text = spec.source_text;
+  info.spec_hash = core::hash_hex(spec.source_text);
+  info.spec_path = spec.source_path;
+  info.out_dir = out_dir;
+  info.status = "running";
+  info.created = info.updated = core::wall_now();
+  return store::Store::create(db, info);
+}
+
+int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
+               const std::string& out_dir) {
+  store::SessionInfo session;
+  session.started = core::wall_now();
+  session.workers = comm.size() - 1;
+  session.host = hostname();
+  for (const char* v : {"SLURM_JOB_ID", "LSB_JOBID", "PBS_JOBID", "COBALT_JOBID"})
+    if (const char* id = std::getenv(v)) session.job_id = id;
+  session.status = "running";
+  auto session_id = store.begin_session(session);
+
+  auto workflow = engine::make_workflow(spec);
+  engine::ServerOptions options;
+  options.models = {engine::ModelInfo{model_name(spec.model), spec.model.retries}};
+  options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
+  ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
+  options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
+
+  engine::Server server(comm, store, *workflow, options);
+  engine::RunOutcome outcome = server.run();
+  line.finish();
+
+  std::string status = !outcome.ok ? "failed" : "done";
+  store.set_run_status(status);
+  store.flush();
+  store.end_session(session_id, status, core::wall_now());
+
+  print_summary(spec, store, out_dir, outcome);
+  if (!outcome.ok) {
+    std::fprintf(stderr, "supervisor: error: %s\n", outcome.fatal_message.c_str());
+    return 1;
+  }
+  bool all_failed = outcome.counts.done == 0 && outcome.counts.failed > 0;
+  return all_failed ? 3 : 0;
+}
+
+int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const std::string& out_dir) {
+  shell::ShellConfig config;
+  config.run_dir = out_dir;
+  config.rank = comm.rank();
+  config.host = hostname();
+  config.source_dir = spec.source_dir;
+  config.models = {spec.model};
+  config.objective = spec.objective;
+  config.preload = spec.resources.preload;
+  auto progress = [&comm](std::uint64_t task_id, std::string_view payload) {
+    comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
+  };
+  std::unique_ptr<shell::ShellSet> shells;
+  try {
+    shells = std::make_unique<shell::ShellSet>(config, progress);
+  } catch (const std::exception& e) {
+    balancer::report_fatal_and_wait(comm, e.what());
+    return 1;
+  }
+  auto execute = [&shells](const balancer::TaskMsg& t) {
+    shell::TaskOutcome o = shells->run(shell::TaskInput{t.task_id, t.model, t.attempt, t.node_id, t.params});
+    balancer::ResultMsg r;
+    r.status = o.ok ? balancer::TaskStatusCode::ok : balancer::TaskStatusCode::failed;
+    r.has_objective = o.objective.has_value();
+    r.objective = o.objective.value_or(0.0);
+    r.start_time = o.start_time;
+    r.end_time = o.end_time;
+    r.result = std::move(o.result);
+    r.error = std::move(o.error);
+    return r;
+  };
+  balancer::run_worker(comm, execute, balancer::WorkerOptions{1000, config.host});
+  return 0;
+}
+
+int run_in_mpi(const RunArgs& args) {
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+  JobPlan plan;
+  std::unique_ptr<store::Store> store;
+  spec::WorkflowSpec spec;
+  if (rank == 0) {
+    try {
+      if (size < 2) throw core::UsageError("the MPI job has 1 rank; it needs a server and at least one worker");
+      spec = spec::load_workflow(args.workflow);
+      engine::make_workflow(spec);  // validates the workflow's inputs (sweep files) before any rank starts
+      plan.out_dir = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
+      store = prepare_run(spec, plan.out_dir);
+      plan.ok = true;
+      plan.spec_text = spec.source_text;
+      plan.spec_path = spec.source_path;
+      plan.source_dir = spec.source_dir;
+    } catch (const core::Error& e) {
+      plan.error = e.what();
+    }
+  }
+  broadcast(plan, rank);
+  if (!plan.ok) {
+    if (rank == 0) std::fprintf(stderr, "supervisor: error: %s\n", plan.error.c_str());
+    MPI_Finalize();
+    return 2;
+  }
+  if (rank != 0) spec = spec::parse_workflow(plan.spec_text, plan.spec_path, plan.source_dir);
+
+  int code = 0;
+  {
+    balancer::MpiComm comm;
+    try {
+      code = rank == 0 ? run_server(comm, spec, *store, plan.out_dir) : run_worker_rank(comm, spec, plan.out_dir);
+    } catch (const std::exception& e) {
+      // Past the start no rank can leave alone without hanging the others.
+      std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
+      if (store) {
+        try {
+          store->set_run_status("failed");
+          store->flush();
+        } catch (...) {
+        }
+      }
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+  }
+  store.reset();
+  MPI_Finalize();
+  return code;
+}
+
+}  // namespace
+
+std::string store_path(const std::string& run_dir) { return (fs::path(run_dir) / "supervisor.db").string(); }
+
+int cmd_run(const RunArgs& args, int argc, char** argv) {
+  if (launched_under_mpi()) return run_in_mpi(args);
+
+  // Launcher: fail fast on bad input, fix the run directory once, then become `mpiexec ... supervisor run`.
+  spec::WorkflowSpec spec = spec::load_workflow(args.workflow);
+  engine::make_workflow(spec);
+  int workers = args.workers > 0 ? args.workers : spec.resources.workers;
+  std::string out = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
+  if (fs::exists(store_path(out)))
+    throw core::UsageError(out + ": already holds a run; choose another --out (runs are never overwritten)");
+  std::vector<std::string> command = {self_executable(), "run", spec.source_path, "--out", out,
+                                      "--workers", std::to_string(workers)};
+  exec_mpi_job(workers + 1, command);
+}
+
+}  // namespace sv::cli

@@ -1,0 +1,44 @@
+#include "cli/summary.hpp"
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "core/clock.hpp"
+
+namespace sv::cli {
+
+namespace {
+std::string clip(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+}  // namespace
+
+void print_best(const store::Store& store, bool minimize, int limit) {
+  auto best = store.best_tasks(limit, minimize);
+  if (best.empty()) {
+    std::printf("no results with an objective yet\n");
+    return;
+  }
+  std::printf("%-12s %-14s %s\n", "node", "objective", "parameters");
+  for (const auto& t : best)
+    std::printf("%-12s %-14.6g %s\n", t.node_id.c_str(), t.objective.value_or(0), clip(t.params, 90).c_str());
+}
+
+void print_summary(const spec::WorkflowSpec& spec, const store::Store& store, const std::string& out_dir,
+                   const engine::RunOutcome& outcome) {
+  const auto& c = outcome.counts;
+  std::printf("\nrun %s (%s): %zu done, %zu failed in %s\n", spec.name.c_str(), spec::to_string(spec.kind), c.done,
+              c.failed, core::format_duration(outcome.elapsed).c_str());
+  bool minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
+  std::printf("best by %s (%s):\n", spec.objective.metric.c_str(), minimize ? "minimize" : "maximize");
+  print_best(store, minimize, 5);
+  if (c.failed > 0) {
+    auto failed = store.tasks_with_status(store::TaskStatus::failed);
+    if (!failed.empty()) {
+      std::string first = failed.front().error.substr(0, failed.front().error.find('\n'));
+      std::printf("first failure (node %s): %s\n", failed.front().node_id.c_str(), clip(first, 150).c_str());
+    }
+  }
+  std::printf("run directory: %s\nstore:         %s\n", out_dir.c_str(), store_path(out_dir).c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace sv::cli

@@ -1,0 +1,20 @@
+// `supervisor validate FILE`: everything `run` checks before starting, without starting.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "engine/workflow.hpp"
+#include "spec/parse.hpp"
+
+namespace sv::cli {
+
+int cmd_validate(const std::string& workflow) {
+  spec::WorkflowSpec spec = spec::load_workflow(workflow);
+  auto wf = engine::make_workflow(spec);
+  std::printf("%s: ok (%s workflow '%s', %s model", workflow.c_str(), spec::to_string(spec.kind), spec.name.c_str(),
+              spec::to_string(spec.model.kind));
+  if (wf->expected_total()) std::printf(", %zu tasks", wf->expected_total());
+  std::printf(")\n");
+  return 0;
+}
+
+}  // namespace sv::cli

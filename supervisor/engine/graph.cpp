@@ -1,0 +1,130 @@
+#include "engine/graph.hpp"
+
+#include "core/errors.hpp"
+#include "core/hash.hpp"
+#include "core/ids.hpp"
+
+namespace sv::engine {
+
+const char* to_string(NodeState s) {
+  switch (s) {
+    case NodeState::waiting: return "waiting";
+    case NodeState::ready: return "ready";
+    case NodeState::running: return "running";
+    case NodeState::done: return "done";
+    case NodeState::failed: return "failed";
+  }
+  return "?";
+}
+
+namespace {
+std::size_t& slot(GraphCounts& c, NodeState s) {
+  switch (s) {
+    case NodeState::waiting: return c.waiting;
+    case NodeState::ready: return c.ready;
+    case NodeState::running: return c.running;
+    case NodeState::done: return c.done;
+    case NodeState::failed: break;
+  }
+  return c.failed;
+}
+}  // namespace
+
+void Graph::set_state(Node& n, NodeState s) {
+  --slot(counts_, n.state);
+  n.state = s;
+  ++slot(counts_, s);
+}
+
+std::size_t Graph::add(NodeDef def) {
+  if (!core::is_valid_node_id(def.id))
+    throw core::ConfigError("node id '" + def.id +
+                            "' is not valid (use 1-128 characters of A-Z a-z 0-9 . _ -, not starting with . or -)");
+  if (by_id_.count(def.id)) throw core::ConfigError("node id '" + def.id + "' is used twice");
+  std::vector<std::size_t> parents;
+  parents.reserve(def.after.size());
+  for (const auto& dep : def.after) {
+    auto it = by_id_.find(dep);
+    if (it == by_id_.end())
+      throw core::ConfigError("node '" + def.id + "' runs after unknown node '" + dep + "'");
+    parents.push_back(it->second);
+  }
+  std::size_t index = nodes_.size();
+  Node n;
+  n.params_hash = core::hash_hex(def.params);
+  n.def = std::move(def);
+  by_id_.emplace(n.def.id, index);
+  nodes_.push_back(std::move(n));
+  ++counts_.waiting;
+
+  std::string failed_dep;
+  for (auto p : parents) {
+    Node& parent = nodes_[p];
+    parent.children.push_back(index);
+    if (parent.state == NodeState::failed) failed_dep = parent.def.id;
+    if (parent.state != NodeState::done) ++nodes_[index].unmet;
+  }
+  if (!failed_dep.empty()) {
+    mark_failed(index, "dependency '" + failed_dep + "' failed");
+    cascaded_failures_.push_back(index);
+  } else if (nodes_[index].unmet == 0) {
+    make_ready(index);
+  }
+  return index;
+}
+
+void Graph::make_ready(std::size_t index) {
+  set_state(nodes_[index], NodeState::ready);
+  newly_ready_.push_back(index);
+}
+
+std::vector<std::size_t> Graph::take_ready() {
+  std::vector<std::size_t> out;
+  out.swap(newly_ready_);
+  return out;
+}
+
+void Graph::mark_running(std::size_t index) { set_state(nodes_[index], NodeState::running); }
+
+void Graph::requeue(std::size_t index) { make_ready(index); }
+
+void Graph::mark_done(std::size_t index, std::string result, std::optional<double> objective) {
+  Node& n = nodes_[index];
+  set_state(n, NodeState::done);
+  n.objective = objective;
+  // Kept for children, including ones a workflow adds after this node finished (sublearning).
+  n.result = std::move(result);
+  for (auto c : n.children) {
+    Node& child = nodes_[c];
+    if (child.state == NodeState::waiting && --child.unmet == 0) make_ready(c);
+  }
+}
+
+void Graph::mark_failed(std::size_t index, std::string error) {
+  Node& n = nodes_[index];
+  set_state(n, NodeState::failed);
+  n.error = std::move(error);
+  fail_dependents(n);
+}
+
+void Graph::fail_dependents(const Node& n) {
+  for (auto c : n.children) {
+    if (nodes_[c].state != NodeState::waiting) continue;
+    cascaded_failures_.push_back(c);
+    mark_failed(c, "dependency '" + n.def.id + "' failed");
+  }
+}
+
+std::vector<std::size_t> Graph::take_cascaded_failures() {
+  std::vector<std::size_t> out;
+  out.swap(cascaded_failures_);
+  return out;
+}
+
+std::optional<std::size_t> Graph::find(const std::string& id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace sv::engine

@@ -1,0 +1,72 @@
+// Graph: the dataflow state of a run. Terms: a *node* is one unit of work with a string id that reads as a
+// path (`1.2.3` is child 3 of `1.2`) and one task; it is *waiting* until every node it runs `after` is
+// done, then *ready*, *running*, and finally *done* or *failed*. Nodes can be added while the job runs
+// (optimizers, sublearning). A node whose dependency failed fails too. No MPI here.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sv::engine {
+
+enum class NodeState { waiting, ready, running, done, failed };
+const char* to_string(NodeState s);
+
+struct NodeDef {
+  std::string id;
+  std::uint32_t model = 0;
+  std::string params;                // JSON object text (the tuple)
+  std::vector<std::string> after;    // ids of nodes that must be done first; they must already exist
+  int priority = 0;
+  int preferred_worker = -1;
+};
+
+struct Node {
+  NodeDef def;
+  std::string params_hash;
+  NodeState state = NodeState::waiting;
+  int unmet = 0;                     // dependencies not yet done
+  std::vector<std::size_t> children;
+  std::string result;                // JSON text, kept for children to read
+  std::optional<double> objective;
+  std::string error;
+};
+
+struct GraphCounts {
+  std::size_t waiting = 0, ready = 0, running = 0, done = 0, failed = 0;
+  std::size_t unfinished() const { return waiting + ready + running; }
+};
+
+class Graph {
+ public:
+  /// Adds a node; throws core::ConfigError for a bad or duplicate id or an unknown dependency.
+  std::size_t add(NodeDef def);
+  /// Nodes that became ready since the last call, in the order they became ready.
+  std::vector<std::size_t> take_ready();
+  /// Nodes failed because a dependency failed (not by their own task), since the last call.
+  std::vector<std::size_t> take_cascaded_failures();
+  void mark_running(std::size_t index);
+  void mark_done(std::size_t index, std::string result, std::optional<double> objective);
+  void mark_failed(std::size_t index, std::string error);
+  /// Returns a running node to ready (a lost worker, a retry).
+  void requeue(std::size_t index);
+
+  const Node& node(std::size_t index) const { return nodes_[index]; }
+  std::optional<std::size_t> find(const std::string& id) const;
+  std::size_t size() const { return nodes_.size(); }
+  const GraphCounts& counts() const { return counts_; }
+
+ private:
+  void set_state(Node& n, NodeState s);
+  void make_ready(std::size_t index);
+  std::vector<Node> nodes_;
+  std::unordered_map<std::string, std::size_t> by_id_;
+  void fail_dependents(const Node& n);
+  std::vector<std::size_t> newly_ready_;
+  std::vector<std::size_t> cascaded_failures_;
+  GraphCounts counts_;
+};
+
+}  // namespace sv::engine

@@ -1,0 +1,248 @@
+#include "engine/server.hpp"
+
+#include <cmath>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "core/json_util.hpp"
+
+namespace sv::engine {
+
+using balancer::MsgType;
+
+namespace {
+// Keep this many nodes ready so workers never wait on the workflow to produce more.
+constexpr std::size_t kReadyLowWater = 1024;
+// Messages handled per round before dispatching again, so results keep flowing to idle workers.
+constexpr int kMessagesPerRound = 256;
+}  // namespace
+
+Server::Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, ServerOptions options)
+    : comm_(comm),
+      store_(store),
+      workflow_(workflow),
+      options_(std::move(options)),
+      balancer_(balancer::BalancerOptions{options_.slots_per_worker}),
+      hosts_(static_cast<std::size_t>(comm.size())) {}
+
+void Server::on_message(int source, std::string_view bytes) {
+  balancer::Message m = balancer::decode(bytes);
+  if (auto* r = std::get_if<balancer::ResultMsg>(&m)) {
+    on_result(source, *r);
+  } else if (auto* p = std::get_if<balancer::ProgressMsg>(&m)) {
+    on_progress(source, *p);
+  } else if (auto* h = std::get_if<balancer::HelloMsg>(&m)) {
+    on_hello(source, *h);
+  } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
+    on_fatal(source, *f);
+  } else {
+    throw core::CommError("rank " + std::to_string(source) + " sent the server an unexpected message");
+  }
+}
+
+void Server::on_hello(int worker, const balancer::HelloMsg& m) {
+  if (worker >= 0 && static_cast<std::size_t>(worker) < hosts_.size()) hosts_[worker] = m.host;
+  balancer_.on_worker_joined(worker);
+}
+
+store::TaskRow Server::row_for(std::size_t index) const {
+  const Node& n = graph_.node(index);
+  const TaskInfo& t = tasks_[index];
+  store::TaskRow row;
+  row.id = static_cast<std::int64_t>(index) + 1;
+  row.node_id = n.def.id;
+  row.model = options_.models[n.def.model].name;
+  row.params = n.def.params;
+  row.params_hash = n.params_hash;
+  row.attempts = t.attempts;
+  row.worker = t.worker;
+  if (t.worker >= 0 && static_cast<std::size_t>(t.worker) < hosts_.size()) row.host = hosts_[t.worker];
+  row.submit_time = t.submit_time;
+  row.dispatch_time = t.dispatch_time;
+  return row;
+}
+
+void Server::on_result(int worker, balancer::ResultMsg& m) {
+  std::size_t index = static_cast<std::size_t>(m.task_id) - 1;
+  const auto& held = balancer_.tasks_of(worker);
+  if (index >= tasks_.size() || !held.count(m.task_id)) return;  // stale: the task was re-queued already
+  balancer_.on_task_finished(worker, m.task_id);
+
+  const Node& n = graph_.node(index);
+  store::TaskRow row = row_for(index);
+  row.start_time = m.start_time;
+  row.end_time = m.end_time;
+  if (m.has_objective) row.objective = m.objective;
+  row.result = m.result;
+  row.error = m.error;
+
+  bool ok = m.status == balancer::TaskStatusCode::ok;
+  if (ok) {
+    row.status = store::TaskStatus::done;
+    std::optional<double> objective;
+    if (m.has_objective && std::isfinite(m.objective)) {
+      objective = m.objective;
+      if (!best_ || (options_.minimize ? m.objective < *best_ : m.objective > *best_)) best_ = m.objective;
+    }
+    store_.put_task(row);
+    graph_.mark_done(index, std::move(m.result), objective);
+  } else if (tasks_[index].attempts <= options_.models[n.def.model].retries) {
+    row.status = store::TaskStatus::pending;  // waits for its next attempt; the error stays visible
+    store_.put_task(row);
+    graph_.requeue(index);
+  } else {
+    row.status = store::TaskStatus::failed;
+    store_.put_task(row);
+    graph_.mark_failed(index, std::move(m.error));
+  }
+  if (graph_.node(index).state != NodeState::ready) workflow_.on_node_finished(graph_, index);
+}
+
+void Server::on_progress(int worker, const balancer::ProgressMsg& m) {
+  std::size_t index = static_cast<std::size_t>(m.task_id) - 1;
+  if (index >= tasks_.size()) return;
+  store::MetricRow row;
+  row.task_id = static_cast<std::int64_t>(m.task_id);
+  row.node_id = graph_.node(index).def.id;
+  row.attempt = tasks_[index].attempts;
+  row.time = m.time;
+  row.metrics = m.payload;
+  auto j = core::Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    auto e = j.find("epoch");
+    if (e != j.end() && e->is_number()) row.epoch = e->get<int>();
+  }
+  store_.add_metric(std::move(row));
+}
+
+void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
+  std::string host = static_cast<std::size_t>(worker) < hosts_.size() ? hosts_[worker] : "";
+  std::string msg = "worker rank " + std::to_string(worker) + (host.empty() ? "" : " on " + host) +
+                    " could not start: " + m.message;
+  store_.add_event("fatal", msg, core::wall_now());
+  if (!fatal_) fatal_ = msg;
+}
+
+void Server::dispatch(const balancer::Assignment& a) {
+  std::size_t index = static_cast<std::size_t>(a.task_id) - 1;
+  const Node& n = graph_.node(index);
+  TaskInfo& t = tasks_[index];
+  ++t.attempts;
+  t.worker = a.worker;
+  t.dispatch_time = core::wall_now();
+  graph_.mark_running(index);
+  balancer::encode_task(send_buffer_, a.task_id, n.def.model, static_cast<std::uint32_t>(t.attempts), n.def.id,
+                        n.def.params);
+  comm_.send(a.worker, send_buffer_);
+  store::TaskRow row = row_for(index);
+  row.status = store::TaskStatus::running;
+  store_.put_task(row);
+}
+
+std::size_t Server::pump() {
+  if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
+    workflow_.top_up(graph_, kReadyLowWater);
+  for (auto index : graph_.take_cascaded_failures()) {
+    if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
+    store::TaskRow row = row_for(index);
+    row.status = store::TaskStatus::failed;
+    row.error = graph_.node(index).error;
+    store_.put_task(row);
+    workflow_.on_node_finished(graph_, index);
+  }
+  auto ready = graph_.take_ready();
+  if (!ready.empty()) {
+    double now = core::wall_now();
+    if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
+    for (auto index : ready) {
+      const Node& n = graph_.node(index);
+      TaskInfo& t = tasks_[index];
+      if (t.submit_time == 0) {
+        t.submit_time = now;
+        if (t.attempts == 0) {
+          store::TaskRow row = row_for(index);
+          row.status = store::TaskStatus::pending;
+          store_.put_task(row);
+        }
+      }
+      balancer_.enqueue(balancer::ReadyTask{static_cast<std::uint64_t>(index) + 1, n.def.priority,
+                                            n.def.preferred_worker});
+    }
+  }
+  std::size_t sent = 0;
+  while (auto a = balancer_.next_assignment()) {
+    dispatch(*a);
+    ++sent;
+  }
+  return sent;
+}
+
+bool Server::finished() const {
+  if (fatal_) return true;
+  return workflow_.exhausted() && graph_.counts().unfinished() == 0 && balancer_.in_flight_count() == 0;
+}
+
+Progress Server::progress() const {
+  Progress p;
+  p.counts = graph_.counts();
+  p.expected_total = workflow_.expected_total();
+  p.best = best_;
+  p.elapsed = core::mono_now() - started_;
+  p.workers = balancer_.worker_count();
+  return p;
+}
+
+void Server::shutdown_workers() {
+  std::string bytes = balancer::encode(balancer::ShutdownMsg{});
+  for (int r = 1; r < comm_.size(); ++r) comm_.send(r, bytes);
+}
+
+void Server::start() {
+  started_ = core::mono_now();
+  workflow_.start(graph_);
+}
+
+RunOutcome Server::run() {
+  start();
+  balancer::Backoff backoff(options_.max_sleep_us);
+  double last_flush = started_, last_tick = started_;
+  int source = -1;
+  std::string bytes;
+  while (true) {
+    bool active = false;
+    for (int i = 0; i < kMessagesPerRound && comm_.try_receive(source, bytes); ++i) {
+      on_message(source, bytes);
+      active = true;
+    }
+    if (pump() > 0) active = true;
+    if (finished()) break;
+
+    double now = core::mono_now();
+    if (now - last_flush >= options_.flush_interval_s || store_.pending_writes() >= options_.flush_max_writes) {
+      store_.flush();
+      last_flush = now;
+    }
+    if (options_.on_progress && now - last_tick >= 1.0) {
+      options_.on_progress(progress());
+      last_tick = now;
+    }
+    if (active) {
+      backoff.reset();
+    } else {
+      backoff.idle();
+    }
+  }
+  shutdown_workers();
+  store_.flush();
+
+  RunOutcome out;
+  out.ok = !fatal_;
+  if (fatal_) out.fatal_message = *fatal_;
+  out.counts = graph_.counts();
+  out.elapsed = core::mono_now() - started_;
+  out.best = best_;
+  if (options_.on_progress) options_.on_progress(progress());
+  return out;
+}
+
+}  // namespace sv::engine

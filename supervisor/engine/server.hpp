@@ -1,0 +1,96 @@
+// Server: rank 0's event loop. It feeds the Graph's ready nodes to the Balancer, sends tasks through the
+// Comm, records every dispatch, result and progress message in the Store, and tells the Workflow when a
+// node ends. Handlers (on_hello, on_result, ...) are plain functions over this state, so tests drive the
+// server with an in-memory Comm. The engine never touches MPI.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "balancer/balancer.hpp"
+#include "balancer/comm.hpp"
+#include "balancer/protocol.hpp"
+#include "engine/graph.hpp"
+#include "engine/workflow.hpp"
+#include "store/store.hpp"
+
+namespace sv::engine {
+
+struct ModelInfo {
+  std::string name;
+  int retries = 0;
+};
+
+/// What the progress display needs, handed out about once a second.
+struct Progress {
+  GraphCounts counts;
+  std::size_t expected_total = 0;  // 0 = unknown
+  std::optional<double> best;
+  double elapsed = 0;
+  std::size_t workers = 0;
+};
+
+struct ServerOptions {
+  std::vector<ModelInfo> models{ModelInfo{}};
+  bool minimize = true;
+  double flush_interval_s = 0.25;        // a result is committed at most this long after it arrives
+  std::size_t flush_max_writes = 50000;  // or as soon as this many writes are buffered
+  int max_sleep_us = 1000;
+  int slots_per_worker = 1;
+  std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
+};
+
+struct RunOutcome {
+  bool ok = true;              // false when a worker could not start or the job failed
+  std::string fatal_message;   // why, for the user
+  GraphCounts counts;
+  double elapsed = 0;
+  std::optional<double> best;
+};
+
+class Server {
+ public:
+  Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, ServerOptions options);
+
+  /// Runs until every node is finished (or a worker reports a fatal error), then shuts the workers down.
+  RunOutcome run();
+
+  // --- steps of run(), public so tests can drive the server message by message ---
+  void start();
+  void on_message(int source, std::string_view bytes);
+  void on_hello(int worker, const balancer::HelloMsg& m);
+  void on_result(int worker, balancer::ResultMsg& m);
+  void on_progress(int worker, const balancer::ProgressMsg& m);
+  void on_fatal(int worker, const balancer::FatalMsg& m);
+  /// Moves ready nodes into the balancer and sends what can be sent. Returns tasks sent.
+  std::size_t pump();
+  bool finished() const;
+  const Graph& graph() const { return graph_; }
+
+ private:
+  struct TaskInfo {
+    int attempts = 0;
+    int worker = -1;
+    double submit_time = 0, dispatch_time = 0;
+  };
+  store::TaskRow row_for(std::size_t index) const;
+  void dispatch(const balancer::Assignment& a);
+  void shutdown_workers();
+  Progress progress() const;
+
+  balancer::Comm& comm_;
+  store::Store& store_;
+  Workflow& workflow_;
+  ServerOptions options_;
+  Graph graph_;
+  balancer::Balancer balancer_;
+  std::vector<TaskInfo> tasks_;       // by node index
+  std::vector<std::string> hosts_;    // by rank
+  std::string send_buffer_;
+  std::optional<double> best_;
+  std::optional<std::string> fatal_;
+  double started_ = 0;
+};
+
+}  // namespace sv::engine

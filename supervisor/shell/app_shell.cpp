@@ -1,0 +1,197 @@
+// The only file that includes Boost.Process (heavy; see ../shared/TOOLCHAIN.md).
+#include "shell/app_shell.hpp"
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "core/json_util.hpp"
+#include "shell/task_files.hpp"
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace sv::shell {
+
+std::string substitute_placeholders(const std::string& arg, const core::Json& values) {
+  std::string out;
+  for (std::size_t i = 0; i < arg.size(); ++i) {
+    char c = arg[i];
+    if (c == '{' && i + 1 < arg.size() && arg[i + 1] == '{') {
+      out.push_back('{');
+      ++i;
+    } else if (c == '}' && i + 1 < arg.size() && arg[i + 1] == '}') {
+      out.push_back('}');
+      ++i;
+    } else if (c == '{') {
+      auto close = arg.find('}', i);
+      if (close == std::string::npos)
+        throw core::ModelError("model.command: unclosed '{' in argument '" + arg + "' (write {{ for a brace)");
+      std::string name = arg.substr(i + 1, close - i - 1);
+      auto it = values.find(name);
+      if (it == values.end())
+        throw core::ModelError("model.command: argument '" + arg + "' names {" + name +
+                               "}, which is neither a parameter nor a task field");
+      out += it->is_string() ? it->get<std::string>() : it->dump();
+      i = close;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string last_line(const std::string& text) {
+  std::size_t end = text.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return "";
+  std::size_t start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+std::string tail(const std::string& text, std::size_t max_bytes) {
+  return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
+}
+
+class AppShell : public Shell {
+ public:
+  explicit AppShell(const ShellConfig& config) : config_(config) {}
+
+  TaskOutcome run(const TaskInput& task) override {
+    TaskOutcome out;
+    out.start_time = core::wall_now();
+    try {
+      run_app(task, out);
+    } catch (const std::exception& e) {
+      out.ok = false;
+      out.error = e.what();
+    }
+    out.end_time = core::wall_now();
+    return out;
+  }
+
+ private:
+  void run_app(const TaskInput& task, TaskOutcome& out) {
+    const spec::ModelSpec& model = config_.models.at(task.model);
+    core::Json params = core::merge_params(model.defaults, core::Json::parse(task.params));
+    fs::path dir = task_dir(config_.run_dir, task.node_id);
+    fs::create_directories(dir);
+    fs::path params_file = dir / "params.json";
+    write_text_atomic(params_file, params.dump(2) + "\n");
+
+    core::Json values = params;
+    values["task_dir"] = dir.string();
+    values["node_id"] = std::string(task.node_id);
+    values["task_id"] = task.task_id;
+    values["attempt"] = task.attempt;
+    values["params_file"] = params_file.string();
+    std::vector<std::string> argv;
+    for (const auto& a : model.command) argv.push_back(substitute_placeholders(a, values));
+
+    fs::path exe = resolve_executable(argv.at(0));
+    argv.erase(argv.begin());
+
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [k, v] : model.env) env[k] = v;
+    env["SV_TASK_DIR"] = dir.string();
+    env["SV_NODE_ID"] = std::string(task.node_id);
+    env["SV_PARAMS_FILE"] = params_file.string();
+    env["SV_ATTEMPT"] = std::to_string(task.attempt);
+
+    fs::path cwd = model.cwd.empty() ? dir : fs::path(config_.source_dir) / model.cwd;
+    fs::path out_path = dir / "stdout.log", err_path = dir / "stderr.log";
+
+    bp::group group;  // the app and everything it starts, so a timeout ends them all
+    bp::child child(exe.string(), bp::args(argv), bp::start_dir(cwd.string()), bp::std_in < bp::null,
+                    bp::std_out > out_path.string(), bp::std_err > err_path.string(), env, group);
+    bool timed_out = !wait(child, group, model.timeout_s);
+    int code = child.exit_code();
+    std::string stdout_text = read_file(out_path);
+
+    if (timed_out) {
+      out.ok = false;
+      out.error = "app timed out after " + core::format_duration(model.timeout_s) +
+                  " and was killed (model.timeout)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
+      return;
+    }
+    if (code != 0) {
+      out.ok = false;
+      out.error = "app exited with status " + std::to_string(code) + " (logs in " + dir.string() +
+                  ")\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
+      return;
+    }
+    std::string text = model.result_file.empty() ? last_line(stdout_text) : read_file(dir / model.result_file);
+    core::Json result = core::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (result.is_discarded() || !(result.is_object() || result.is_number())) {
+      out.ok = false;
+      out.error = model.result_file.empty()
+                      ? "app's last stdout line is not a JSON object or number: '" + tail(text, 200) + "'"
+                      : "app's result file " + model.result_file + " does not hold a JSON object or number";
+      return;
+    }
+    auto objective = core::objective_from_result(result, config_.objective.metric);
+    if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
+    out.result = result.dump();
+    if (!objective) {
+      out.ok = false;
+      out.error = "objective '" + config_.objective.metric + "' missing from the app's result";
+      return;
+    }
+    out.objective = objective;
+    if (model.task_files) write_text_atomic(dir / "result.json", result.dump(2) + "\n");
+  }
+
+  fs::path resolve_executable(const std::string& name) const {
+    if (name.find('/') == std::string::npos) {
+      fs::path p = bp::search_path(name).string();
+      if (p.empty()) throw core::ModelError("model.command: '" + name + "' not found on PATH");
+      return p;
+    }
+    fs::path p = name;
+    if (p.is_relative()) p = fs::path(config_.source_dir) / p;
+    if (!fs::exists(p)) throw core::ModelError("model.command: '" + p.string() + "' does not exist");
+    return p;
+  }
+
+  // Waits for the app; false when it ran past the timeout and was killed with its process group.
+  static bool wait(bp::child& child, bp::group& group, double timeout_s) {
+    if (timeout_s <= 0) {
+      child.wait();
+      return true;
+    }
+    double deadline = core::mono_now() + timeout_s;
+    auto nap = std::chrono::microseconds(200);
+    while (child.running()) {
+      if (core::mono_now() >= deadline) {
+        std::error_code ec;
+        group.terminate(ec);
+        child.wait(ec);
+        return false;
+      }
+      std::this_thread::sleep_for(nap);
+      if (nap < std::chrono::milliseconds(20)) nap *= 2;
+    }
+    return true;
+  }
+
+  ShellConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<Shell> make_app_shell(const ShellConfig& config) { return std::make_unique<AppShell>(config); }
+
+}  // namespace sv::shell

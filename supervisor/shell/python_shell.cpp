@@ -1,0 +1,236 @@
+// The only file that includes Python.h (it is heavy; see ../shared/TOOLCHAIN.md on build times).
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "shell/python_shell.hpp"
+
+#ifndef SV_PYTHON_EXECUTABLE
+#define SV_PYTHON_EXECUTABLE "/usr/bin/python3"
+#endif
+#ifndef SV_PYTHON_ROOT
+#define SV_PYTHON_ROOT ""
+#endif
+
+namespace sv::shell {
+
+namespace {
+
+// The `_supervisor` builtin module lets model code stream progress and poll for a stop request. One
+// embedded interpreter per process, so process-wide state is the honest shape here.
+ProgressSink g_progress;
+std::atomic<bool> g_should_stop{false};
+
+PyObject* sv_report(PyObject*, PyObject* args) {
+  unsigned long long task_id = 0;
+  const char* payload = nullptr;
+  Py_ssize_t len = 0;
+  if (!PyArg_ParseTuple(args, "Ks#", &task_id, &payload, &len)) return nullptr;
+  if (g_progress) g_progress(task_id, std::string_view(payload, static_cast<std::size_t>(len)));
+  Py_RETURN_NONE;
+}
+
+PyObject* sv_should_stop(PyObject*, PyObject*) { return PyBool_FromLong(g_should_stop.load() ? 1 : 0); }
+
+PyMethodDef g_methods[] = {
+    {"report", sv_report, METH_VARARGS, "report(task_id, payload_json): stream a progress payload to rank 0"},
+    {"should_stop", sv_should_stop, METH_NOARGS, "True when the job asks running models to stop"},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "_supervisor", "Supervisor worker hooks", -1, g_methods,
+                        nullptr, nullptr, nullptr, nullptr};
+
+PyObject* init_supervisor_module() { return PyModule_Create(&g_module); }
+
+std::string utf8(PyObject* s) {
+  Py_ssize_t n = 0;
+  const char* p = PyUnicode_AsUTF8AndSize(s, &n);
+  if (!p) {
+    PyErr_Clear();
+    return "";
+  }
+  return std::string(p, static_cast<std::size_t>(n));
+}
+
+// The pending Python exception as "Type: message\n\n<traceback>", clearing it.
+std::string fetch_error() {
+  PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+  PyErr_Fetch(&type, &value, &tb);
+  if (!type) return "unknown Python error";
+  PyErr_NormalizeException(&type, &value, &tb);
+  std::string text;
+  if (PyObject* mod = PyImport_ImportModule("traceback")) {
+    PyObject* lines = PyObject_CallMethod(mod, "format_exception", "OOO", type, value ? value : Py_None,
+                                          tb ? tb : Py_None);
+    if (lines) {
+      PyObject* empty = PyUnicode_FromString("");
+      PyObject* joined = PyUnicode_Join(empty, lines);
+      if (joined) text = utf8(joined);
+      Py_XDECREF(joined);
+      Py_XDECREF(empty);
+      Py_DECREF(lines);
+    }
+    Py_DECREF(mod);
+  }
+  PyErr_Clear();
+  std::string head;
+  if (value) {
+    PyObject* s = PyObject_Str(value);
+    if (s) head = utf8(s);
+    Py_XDECREF(s);
+  }
+  PyErr_Clear();
+  std::string name = reinterpret_cast<PyTypeObject*>(type)->tp_name;
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return name + ": " + head + "\n\n" + text;
+}
+
+std::wstring widen(const std::string& s) { return std::wstring(s.begin(), s.end()); }
+
+class PythonShell : public Shell {
+ public:
+  PythonShell(const ShellConfig& config, ProgressSink progress) {
+    g_progress = std::move(progress);
+    start_interpreter();
+    PyGILState_STATE gil = PyGILState_Ensure();
+    try {
+      load_runner(config);
+    } catch (...) {
+      PyGILState_Release(gil);
+      throw;
+    }
+    PyGILState_Release(gil);
+  }
+
+  TaskOutcome run(const TaskInput& task) override {
+    TaskOutcome out;
+    out.start_time = core::wall_now();
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject* args[5] = {
+        PyLong_FromUnsignedLong(task.model), PyLong_FromUnsignedLongLong(task.task_id),
+        PyUnicode_FromStringAndSize(task.node_id.data(), static_cast<Py_ssize_t>(task.node_id.size())),
+        PyLong_FromUnsignedLong(task.attempt),
+        PyUnicode_FromStringAndSize(task.params.data(), static_cast<Py_ssize_t>(task.params.size()))};
+    PyObject* ret = nullptr;
+    if (args[2] && args[4]) ret = PyObject_Vectorcall(run_task_, args, 5, nullptr);
+    for (PyObject* a : args) Py_XDECREF(a);
+    if (!ret) {
+      out.ok = false;
+      out.error = "model_runner failed outside the model: " + fetch_error();
+    } else if (!PyTuple_Check(ret) || PyTuple_Size(ret) != 4) {
+      out.ok = false;
+      out.error = "model_runner.shell.run_task returned something other than a 4-tuple";
+    } else {
+      out.ok = PyObject_IsTrue(PyTuple_GET_ITEM(ret, 0)) == 1;
+      PyObject* obj = PyTuple_GET_ITEM(ret, 1);
+      if (obj != Py_None) {
+        double v = PyFloat_AsDouble(obj);
+        if (PyErr_Occurred()) {
+          PyErr_Clear();
+        } else {
+          out.objective = v;
+        }
+      }
+      out.result = utf8(PyTuple_GET_ITEM(ret, 2));
+      out.error = utf8(PyTuple_GET_ITEM(ret, 3));
+    }
+    Py_XDECREF(ret);
+    PyGILState_Release(gil);
+    out.end_time = core::wall_now();
+    return out;
+  }
+
+ private:
+  static void start_interpreter() {
+    if (Py_IsInitialized()) throw core::ModelError("the embedded Python interpreter was started twice");
+    PyImport_AppendInittab("_supervisor", &init_supervisor_module);
+    PyConfig cfg;
+    PyConfig_InitPythonConfig(&cfg);
+    cfg.install_signal_handlers = 0;  // signals belong to the MPI launcher and the supervisor
+    cfg.parse_argv = 0;
+    // The embedded sys.executable would otherwise be whatever launched us (a pyenv shim, mpiexec), and
+    // code that starts a child Python (multiprocessing) would start the wrong one.
+    const char* exe = std::getenv("SV_PYTHON_EXECUTABLE");
+    std::wstring wexe = widen(exe && *exe ? exe : SV_PYTHON_EXECUTABLE);
+    PyStatus st = PyConfig_SetString(&cfg, &cfg.executable, wexe.c_str());
+    if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&cfg);
+    PyConfig_Clear(&cfg);
+    if (PyStatus_Exception(st))
+      throw core::ModelError(std::string("cannot start the embedded Python: ") +
+                             (st.err_msg ? st.err_msg : "unknown error"));
+    // Release the GIL so threads the model starts can run between tasks; every call takes it back.
+    PyEval_SaveThread();
+  }
+
+  void load_runner(const ShellConfig& config) {
+    const char* root_env = std::getenv("SV_PYTHON_ROOT");
+    std::string root = root_env && *root_env ? root_env : SV_PYTHON_ROOT;
+    PyObject* path = PySys_GetObject("path");  // borrowed
+    if (path && !root.empty()) {
+      PyObject* s = PyUnicode_FromString(root.c_str());
+      PyList_Insert(path, 0, s);
+      Py_DECREF(s);
+    }
+    if (path && !config.source_dir.empty()) {
+      // Models next to the workflow file import without further set-up; appended, so they cannot shadow
+      // the standard library.
+      PyObject* s = PyUnicode_FromString(config.source_dir.c_str());
+      PyList_Append(path, s);
+      Py_DECREF(s);
+    }
+    PyObject* mod = PyImport_ImportModule("model_runner.shell");
+    if (!mod)
+      throw core::ModelError("cannot import model_runner.shell (set SV_PYTHON_ROOT to the folder holding "
+                             "model_runner/): " + fetch_error());
+    PyObject* configure = PyObject_GetAttrString(mod, "configure");
+    run_task_ = PyObject_GetAttrString(mod, "run_task");
+    Py_DECREF(mod);
+    if (!configure || !run_task_) {
+      Py_XDECREF(configure);
+      throw core::ModelError("model_runner.shell lacks configure/run_task: " + fetch_error());
+    }
+    std::string cfg = config_json(config);
+    PyObject* r = PyObject_CallFunction(configure, "s#", cfg.data(), static_cast<Py_ssize_t>(cfg.size()));
+    Py_DECREF(configure);
+    if (!r) throw core::ModelError(fetch_error());
+    Py_DECREF(r);
+  }
+
+  static std::string config_json(const ShellConfig& config) {
+    core::Json models = core::Json::array();
+    for (const auto& m : config.models) {
+      models.push_back({{"name", spec::to_string(m.kind)},
+                        {"kind", spec::to_string(m.kind)},
+                        {"entry", m.entry},
+                        {"defaults", m.defaults},
+                        {"python_path", m.python_path},
+                        {"task_files", m.task_files},
+                        {"timeout", m.timeout_s},
+                        {"objective",
+                         {{"metric", config.objective.metric},
+                          {"goal", config.objective.goal == spec::ObjectiveGoal::minimize ? "minimize" : "maximize"},
+                          {"mode", config.objective.mode == spec::ObjectiveMode::last  ? "last"
+                                   : config.objective.mode == spec::ObjectiveMode::min ? "min"
+                                                                                       : "max"}}}});
+    }
+    core::Json j = {{"run_dir", config.run_dir}, {"rank", config.rank},     {"host", config.host},
+                    {"models", models},          {"preload", config.preload}};
+    return j.dump();
+  }
+
+  PyObject* run_task_ = nullptr;  // kept for the worker's life
+};
+
+}  // namespace
+
+std::unique_ptr<Shell> make_python_shell(const ShellConfig& config, ProgressSink progress) {
+  return std::make_unique<PythonShell>(config, std::move(progress));
+}
+
+}  // namespace sv::shell

@@ -1,0 +1,71 @@
+// Shell: a worker's resident executors. Terms: a *shell* runs tasks of one model kind — the embedded
+// Python interpreter (initialized once per worker, `preload` modules imported at start), an app (a
+// command line run through Boost.Process), or noop. A task's failure, however it happens, comes back as
+// a TaskOutcome with ok=false and the error text; it never ends the worker.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/workflow_spec.hpp"
+
+namespace sv::shell {
+
+struct TaskInput {
+  std::uint64_t task_id = 0;
+  std::uint32_t model = 0;
+  std::uint32_t attempt = 1;
+  std::string_view node_id;
+  std::string_view params;  // JSON object text: the tuple
+};
+
+struct TaskOutcome {
+  bool ok = true;
+  std::optional<double> objective;
+  std::string result;  // JSON object text
+  std::string error;   // one-line message, blank line, details (traceback, stderr tail)
+  double start_time = 0, end_time = 0;
+};
+
+/// Streams a progress payload (a JSON object with "epoch") for a running task to the server.
+using ProgressSink = std::function<void(std::uint64_t task_id, std::string_view payload)>;
+
+struct ShellConfig {
+  std::string run_dir;  // absolute; tasks write under run_dir/tasks/<node>/
+  int rank = 0;
+  std::string host;
+  std::string source_dir;  // the workflow file's folder: relative paths resolve here
+  std::vector<spec::ModelSpec> models;
+  spec::ObjectiveSpec objective;
+  std::vector<std::string> preload;
+};
+
+class Shell {
+ public:
+  virtual ~Shell() = default;
+  virtual TaskOutcome run(const TaskInput& task) = 0;
+};
+
+/// Holds one shell per model kind in use and routes each task to its model's shell. Starting it starts
+/// the resident interpreters; a start-up failure (a preload module that does not import, say) throws
+/// core::ModelError with the reason.
+class ShellSet {
+ public:
+  ShellSet(ShellConfig config, ProgressSink progress);
+  ~ShellSet();
+  TaskOutcome run(const TaskInput& task);
+
+ private:
+  ShellConfig config_;
+  std::vector<Shell*> by_model_;  // borrowed from owned_
+  std::vector<std::unique_ptr<Shell>> owned_;
+};
+
+/// The task directory of a node: run_dir/tasks/<node_id>.
+std::string task_dir(const std::string& run_dir, std::string_view node_id);
+
+}  // namespace sv::shell

@@ -1,0 +1,92 @@
+#include <filesystem>
+#include <fstream>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "core/ids.hpp"
+#include "shell/app_shell.hpp"
+#include "shell/python_shell.hpp"
+#include "shell/shell.hpp"
+#include "shell/task_files.hpp"
+
+namespace sv::shell {
+
+namespace {
+class NoopShell : public Shell {
+ public:
+  TaskOutcome run(const TaskInput&) override {
+    TaskOutcome out;
+    out.start_time = out.end_time = core::wall_now();
+    out.objective = 0.0;
+    out.result = "{}";
+    return out;
+  }
+};
+}  // namespace
+
+std::string task_dir(const std::string& run_dir, std::string_view node_id) {
+  // Node ids are validated where nodes are made; check again because this builds a path.
+  if (!core::is_valid_node_id(node_id))
+    throw core::ModelError("refusing task directory for unsafe node id '" + std::string(node_id) + "'");
+  return run_dir + "/tasks/" + std::string(node_id);
+}
+
+void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw core::ModelError("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::move(config)) {
+  Shell* python = nullptr;
+  Shell* app = nullptr;
+  Shell* noop = nullptr;
+  bool wants_python = !config_.preload.empty();
+  for (const auto& m : config_.models) wants_python = wants_python || m.kind == spec::ModelKind::python;
+  if (wants_python) {
+    owned_.push_back(make_python_shell(config_, progress));
+    python = owned_.back().get();
+  }
+  for (const auto& m : config_.models) {
+    switch (m.kind) {
+      case spec::ModelKind::python:
+        by_model_.push_back(python);
+        break;
+      case spec::ModelKind::app:
+        if (!app) {
+          owned_.push_back(make_app_shell(config_));
+          app = owned_.back().get();
+        }
+        by_model_.push_back(app);
+        break;
+      case spec::ModelKind::noop:
+        if (!noop) {
+          owned_.push_back(std::make_unique<NoopShell>());
+          noop = owned_.back().get();
+        }
+        by_model_.push_back(noop);
+        break;
+      case spec::ModelKind::r:
+        throw core::ModelError("model.kind: r models are not available in this build yet");
+    }
+  }
+}
+
+ShellSet::~ShellSet() = default;
+
+TaskOutcome ShellSet::run(const TaskInput& task) {
+  if (task.model >= by_model_.size()) {
+    TaskOutcome out;
+    out.ok = false;
+    out.error = "task names model " + std::to_string(task.model) + ", which this worker does not have";
+    return out;
+  }
+  return by_model_[task.model]->run(task);
+}
+
+}  // namespace sv::shell

@@ -1,0 +1,75 @@
+// Spec: the typed form of a workflow YAML. Terms: a *workflow* is one campaign definition; its *model* is
+// what each task runs; a *tuple* (or point) is one JSON object of parameters; the *space* and *optimizer*
+// belong to searches. Parsing lives in parse.hpp; every error names file, line and key.
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/json_util.hpp"
+
+namespace sv::spec {
+
+using core::Json;
+
+enum class WorkflowKind { sweep, hpo, uq, sublearning, dag };
+enum class ModelKind { python, r, app, noop };
+enum class ObjectiveGoal { minimize, maximize };
+enum class ObjectiveMode { last, min, max };
+
+const char* to_string(WorkflowKind k);
+const char* to_string(ModelKind k);
+const char* to_string(ObjectiveGoal g);
+const char* to_string(ObjectiveMode m);
+
+/// What a task runs. `python`: entry "pkg.module:function" called with the parameter dict in the worker's
+/// resident interpreter. `app`: `command` is an argv list whose elements may hold `{name}` placeholders,
+/// substituted per argument (never through a shell). `noop`: returns at once (benchmarks, tests).
+struct ModelSpec {
+  ModelKind kind = ModelKind::python;
+  std::string entry;                       // python; r ("file.R:function", file made absolute)
+  std::vector<std::string> command;        // app: argv template
+  std::map<std::string, std::string> env;  // app: extra environment
+  std::string cwd;                         // app: working directory ("" = the task directory)
+  std::string result_file;                 // app: JSON file the app writes, relative to its task dir
+  std::vector<std::string> python_path;    // folders prepended to sys.path (relative to the YAML)
+  Json defaults = Json::object();          // merged under each tuple
+  double timeout_s = 0;                    // 0 = no limit
+  int retries = 0;                         // extra attempts after a failure
+  bool task_files = true;                  // write params.json/result.json into each task directory
+};
+
+struct ObjectiveSpec {
+  std::string metric = "val_loss";
+  ObjectiveGoal goal = ObjectiveGoal::minimize;
+  ObjectiveMode mode = ObjectiveMode::last;  // which epoch of a history counts (model runner)
+};
+
+/// A sweep's tuples: exactly one source. `grid` keeps YAML key order (first key varies slowest).
+struct SweepSpec {
+  std::vector<std::pair<std::string, std::vector<Json>>> grid;
+  std::vector<Json> list;
+  std::string file;  // CSV (header row) or JSONL, resolved to an absolute path
+  enum class Source { none, grid, list, file } source = Source::none;
+};
+
+struct ResourcesSpec {
+  int workers = 2;
+  std::vector<std::string> preload;  // Python modules imported when a worker starts
+};
+
+struct WorkflowSpec {
+  std::string name;
+  WorkflowKind kind = WorkflowKind::sweep;
+  ModelSpec model;
+  ObjectiveSpec objective;
+  SweepSpec sweep;
+  ResourcesSpec resources;
+  std::string site = "local";
+  std::string source_path;  // absolute path of the YAML ("" when parsed from text)
+  std::string source_dir;   // folder relative paths resolve against
+  std::string source_text;  // the YAML as read, stored with the run
+};
+
+}  // namespace sv::spec

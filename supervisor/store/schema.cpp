@@ -1,0 +1,127 @@
+#include "store/schema.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/errors.hpp"
+#include "store/statement.hpp"
+#include "store/store.hpp"
+
+namespace sv::store::detail {
+namespace {
+
+// Version 1. Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
+// only tasks.objective is NULL-able, because "no objective" differs from an objective of 0.
+// The status CHECK keeps other writers (tools, hand edits) to the values TaskStatus can read back.
+constexpr const char* kSchemaSql = R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+CREATE TABLE runs(
+  id        INTEGER PRIMARY KEY,
+  name      TEXT NOT NULL,
+  workflow  TEXT NOT NULL,
+  spec_text TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  spec_path TEXT NOT NULL,
+  out_dir   TEXT NOT NULL,
+  status    TEXT NOT NULL,
+  created   REAL NOT NULL,
+  updated   REAL NOT NULL);
+CREATE TABLE sessions(
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  started REAL NOT NULL,
+  ended   REAL NOT NULL,
+  workers INTEGER NOT NULL,
+  host    TEXT NOT NULL,
+  job_id  TEXT NOT NULL,
+  status  TEXT NOT NULL);
+CREATE TABLE tasks(
+  id            INTEGER PRIMARY KEY,
+  node_id       TEXT UNIQUE NOT NULL,
+  model         TEXT NOT NULL,
+  params        TEXT NOT NULL,
+  params_hash   TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK(status IN ('pending', 'running', 'done', 'failed', 'canceled')),
+  attempts      INTEGER NOT NULL,
+  worker        INTEGER NOT NULL,
+  host          TEXT NOT NULL,
+  submit_time   REAL NOT NULL,
+  dispatch_time REAL NOT NULL,
+  start_time    REAL NOT NULL,
+  end_time      REAL NOT NULL,
+  objective     REAL NULL,
+  result        TEXT NOT NULL,
+  error         TEXT NOT NULL);
+CREATE TABLE metrics(
+  id      INTEGER PRIMARY KEY,
+  task_id INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  epoch   INTEGER NOT NULL,
+  time    REAL NOT NULL,
+  metrics TEXT NOT NULL);
+CREATE TABLE artifacts(
+  id      INTEGER PRIMARY KEY,
+  task_id INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  kind    TEXT NOT NULL,
+  path    TEXT NOT NULL,
+  time    REAL NOT NULL);
+CREATE TABLE events(
+  id      INTEGER PRIMARY KEY,
+  time    REAL NOT NULL,
+  kind    TEXT NOT NULL,
+  message TEXT NOT NULL);
+CREATE INDEX tasks_status ON tasks(status);
+-- Partial: pending and failed tasks (most writes) have no objective and so skip this index entirely.
+CREATE INDEX tasks_objective ON tasks(objective) WHERE objective IS NOT NULL;
+CREATE INDEX metrics_node ON metrics(node_id);
+)sql";
+
+}  // namespace
+
+void create_schema(sqlite3* db, const std::string& path) {
+  Transaction tx(db, path);
+  exec(db, path, kSchemaSql);
+  // The version is a compile-time integer, so formatting it into the pragma injects nothing.
+  exec(db, path, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  Statement meta(db, path, "INSERT INTO meta(key, value) VALUES('schema_version', ?1)");
+  const std::string version = std::to_string(kSchemaVersion);
+  meta.bind_text(1, version);
+  meta.execute();
+  tx.commit();
+}
+
+int read_schema_version(sqlite3* db, const std::string& path) {
+  // Reading sqlite_master is the first real read of the file: a non-SQLite file fails here (NOTADB),
+  // and check() turns that into "not a Supervisor run store".
+  Statement has_meta(db, path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (!has_meta.step()) {
+    throw core::StoreError(path + ": not a Supervisor run store (an SQLite database without a meta table)");
+  }
+  Statement version(db, path, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!version.step()) {
+    throw core::StoreError(path + ": not a Supervisor run store (its meta table has no schema_version)");
+  }
+  const std::string text = version.column_text(0);
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || value < 1 || value > 1'000'000) {
+    throw core::StoreError(path + ": not a Supervisor run store (schema_version '" + text +
+                           "' is not a version number)");
+  }
+  return static_cast<int>(value);
+}
+
+void check_schema_version(int version, const std::string& path) {
+  if (version > kSchemaVersion) {
+    throw core::StoreError(path + ": store schema version " + std::to_string(version) +
+                           " is newer than this supervisor understands (" + std::to_string(kSchemaVersion) +
+                           "); use a newer supervisor");
+  }
+  // Older versions would be migrated here; version 1 is the first, so there is nothing older yet.
+}
+
+}  // namespace sv::store::detail

@@ -1,0 +1,20 @@
+// Schema of a run store and its version. The version lives in `meta` (key 'schema_version'), which is
+// also how a file is recognised as ours, and is mirrored in `PRAGMA user_version` for generic tools.
+#pragma once
+#include <string>
+
+struct sqlite3;
+
+namespace sv::store::detail {
+
+/// Creates every table and index of version kSchemaVersion and records the version, in one transaction.
+void create_schema(sqlite3* db, const std::string& path);
+
+/// The version recorded in the store. Throws StoreError "PATH: not a Supervisor run store (...)" when the
+/// file is not an SQLite database or carries no Supervisor version.
+int read_schema_version(sqlite3* db, const std::string& path);
+
+/// Throws StoreError unless this build can read and write a store of `version`.
+void check_schema_version(int version, const std::string& path);
+
+}  // namespace sv::store::detail

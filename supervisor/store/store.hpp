@@ -1,0 +1,156 @@
+// Store: one SQLite file per run (WAL), written only by rank 0. Terms: a *run* is one campaign (one row
+// in `runs`); a *session* is one MPI job working on it (a resume adds a session); a *task* is the
+// execution record of one engine node; *metrics* are per-epoch rows a model reports while it runs.
+// Writes are buffered and committed in batches: a task row counts as recorded only after flush().
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+
+namespace sv::store {
+
+namespace detail {
+struct FlushStatements;
+}
+
+inline constexpr int kSchemaVersion = 1;
+
+enum class TaskStatus { pending, running, done, failed, canceled };
+const char* to_string(TaskStatus s);
+TaskStatus task_status_from_string(const std::string& s);  // throws StoreError on unknown text
+
+struct RunInfo {
+  std::string name;
+  std::string workflow;     // sweep | hpo | ...
+  std::string spec_text;    // the workflow YAML as given
+  std::string spec_hash;
+  std::string spec_path;
+  std::string out_dir;
+  std::string status;       // running | done | failed | interrupted
+  double created = 0, updated = 0;
+};
+
+struct SessionInfo {
+  std::int64_t id = 0;
+  double started = 0, ended = 0;
+  int workers = 0;
+  std::string host;
+  std::string job_id;
+  std::string status;  // running | done | failed | drained
+};
+
+struct TaskRow {
+  std::int64_t id = 0;       // assigned by the server, unique within the run
+  std::string node_id;       // engine node id, unique within the run
+  std::string model;         // model name/kind
+  std::string params;        // the tuple as canonical JSON
+  std::string params_hash;
+  TaskStatus status = TaskStatus::pending;
+  int attempts = 0;
+  int worker = -1;           // MPI rank, -1 when not dispatched
+  std::string host;
+  double submit_time = 0, dispatch_time = 0, start_time = 0, end_time = 0;  // 0 = not yet
+  std::optional<double> objective;
+  std::string result;        // JSON text, "" when none
+  std::string error;         // message + traceback, "" when none
+};
+
+struct MetricRow {
+  std::int64_t task_id = 0;
+  std::string node_id;
+  int attempt = 0;
+  int epoch = 0;
+  double time = 0;
+  std::string metrics;  // JSON object text
+};
+
+struct ArtifactRow {
+  std::int64_t task_id = 0;
+  std::string node_id;
+  std::string kind;  // weights | checkpoint | log | ...
+  std::string path;
+  double time = 0;
+};
+
+struct EventRow {
+  double time = 0;
+  std::string kind;  // optimizer | engine | balancer | ...
+  std::string message;
+};
+
+struct StatusCounts {
+  std::int64_t pending = 0, running = 0, done = 0, failed = 0, canceled = 0;
+  std::int64_t total() const { return pending + running + done + failed + canceled; }
+};
+
+enum class OpenMode { read_only, read_write };
+
+/// Not thread-safe: one thread uses a Store at a time (rank 0's server loop). Other processes may open
+/// the same file read_only at any time.
+class Store {
+ public:
+  /// Creates a new store at `path` (must not exist) and writes the run row.
+  static std::unique_ptr<Store> create(const std::string& path, const RunInfo& run);
+  /// Opens an existing store. Throws StoreError naming the path when it is not a Supervisor store,
+  /// is corrupted or locked, or has a newer schema than this build understands.
+  static std::unique_ptr<Store> open(const std::string& path, OpenMode mode);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // --- writes (buffered; rank 0 only) ---
+  /// Records the latest state of a task. Several updates of one task between flushes cost one row write.
+  void put_task(const TaskRow& row);
+  void add_metric(MetricRow row);
+  void add_artifact(ArtifactRow row);
+  void add_event(const std::string& kind, const std::string& message, double time);
+  void set_run_status(const std::string& status);
+  std::int64_t begin_session(const SessionInfo& s);  // immediate commit
+  void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
+  /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
+  /// buffered and StoreError is thrown, so a later flush() can retry. No-op when nothing is buffered.
+  void flush();
+  std::size_t pending_writes() const;
+
+  // --- reads (any process; read-only opens never block the writer thanks to WAL) ---
+  // Reads see committed data only: writes still buffered in this Store (see pending_writes()) are not
+  // visible, not even to this Store, until flush() returns.
+  RunInfo run() const;
+  std::vector<SessionInfo> sessions() const;
+  StatusCounts counts() const;
+  std::vector<TaskRow> tasks() const;                          // all, by id
+  std::vector<TaskRow> tasks_with_status(TaskStatus s) const;  // by id
+  /// Done tasks with an objective, best first (ascending when `minimize`), at most `limit` (< 0: all).
+  std::vector<TaskRow> best_tasks(int limit, bool minimize) const;
+  std::optional<TaskRow> task_by_node(const std::string& node_id) const;
+  std::vector<MetricRow> metrics(const std::string& node_id = "") const;  // "" = all, by task, epoch
+  std::vector<ArtifactRow> artifacts() const;                  // in the order they were added
+  std::vector<EventRow> events() const;                        // in the order they were added
+  int schema_version() const;
+
+ private:
+  Store(sqlite3* db, std::string path, bool writable);
+  void exec(const char* sql);
+  void require_writable(const char* operation) const;  // throws StoreError on a read_only store
+  void write_buffers(detail::FlushStatements& st);      // inside flush()'s transaction
+  sqlite3* db_;
+  std::string path_;
+  bool writable_;
+  std::unordered_map<std::int64_t, TaskRow> dirty_tasks_;
+  std::vector<MetricRow> pending_metrics_;
+  std::vector<ArtifactRow> pending_artifacts_;
+  struct Event {
+    std::string kind, message;
+    double time;
+  };
+  std::vector<Event> pending_events_;
+  std::optional<std::string> pending_run_status_;
+  std::unique_ptr<detail::FlushStatements> flush_stmts_;  // prepared on first flush, reused after
+};
+
+}  // namespace sv::store

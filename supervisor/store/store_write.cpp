@@ -1,0 +1,182 @@
+// Store writes: buffered in memory, committed by flush() in one transaction with cached statements.
+// The server calls put_task for every state change of every task; batching turns those into one fsync-free
+// WAL append per flush instead of one transaction per change.
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "store/flush_statements.hpp"
+#include "store/store.hpp"
+
+namespace sv::store {
+namespace detail {
+
+FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
+    : upsert_task(db, path,
+                  "INSERT INTO tasks(id, node_id, model, params, params_hash, status, attempts, worker, host, "
+                  "submit_time, dispatch_time, start_time, end_time, objective, result, error) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                  "ON CONFLICT(id) DO UPDATE SET model = excluded.model, "
+                  "params = excluded.params, params_hash = excluded.params_hash, status = excluded.status, "
+                  "attempts = excluded.attempts, worker = excluded.worker, host = excluded.host, "
+                  "submit_time = excluded.submit_time, dispatch_time = excluded.dispatch_time, "
+                  "start_time = excluded.start_time, end_time = excluded.end_time, "
+                  "objective = excluded.objective, result = excluded.result, error = excluded.error",
+                  Lifetime::cached),
+      insert_metric(db, path,
+                    "INSERT INTO metrics(task_id, node_id, attempt, epoch, time, metrics) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                    Lifetime::cached),
+      insert_artifact(db, path,
+                      "INSERT INTO artifacts(task_id, node_id, kind, path, time) VALUES(?1, ?2, ?3, ?4, ?5)",
+                      Lifetime::cached),
+      insert_event(db, path, "INSERT INTO events(time, kind, message) VALUES(?1, ?2, ?3)", Lifetime::cached),
+      touch_run(db, path, "UPDATE runs SET updated = ?1, status = coalesce(?2, status) WHERE id = 1",
+                Lifetime::cached) {}
+
+}  // namespace detail
+
+void Store::put_task(const TaskRow& row) {
+  require_writable("put_task");
+  dirty_tasks_.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
+}
+
+void Store::add_metric(MetricRow row) {
+  require_writable("add_metric");
+  pending_metrics_.push_back(std::move(row));
+}
+
+void Store::add_artifact(ArtifactRow row) {
+  require_writable("add_artifact");
+  pending_artifacts_.push_back(std::move(row));
+}
+
+void Store::add_event(const std::string& kind, const std::string& message, double time) {
+  require_writable("add_event");
+  pending_events_.push_back(Event{kind, message, time});
+}
+
+void Store::set_run_status(const std::string& status) {
+  require_writable("set_run_status");
+  pending_run_status_ = status;
+}
+
+std::size_t Store::pending_writes() const {
+  return dirty_tasks_.size() + pending_metrics_.size() + pending_artifacts_.size() + pending_events_.size() +
+         (pending_run_status_ ? 1 : 0);
+}
+
+std::int64_t Store::begin_session(const SessionInfo& s) {
+  require_writable("begin_session");
+  detail::Statement insert(db_, path_,
+                           "INSERT INTO sessions(started, ended, workers, host, job_id, status) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  const std::string status = s.status.empty() ? "running" : s.status;
+  insert.bind_double(1, s.started);
+  insert.bind_double(2, s.ended);
+  insert.bind_int(3, s.workers);
+  insert.bind_text(4, s.host);
+  insert.bind_text(5, s.job_id);
+  insert.bind_text(6, status);
+  insert.execute();  // autocommit: one statement is its own transaction
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::end_session(std::int64_t id, const std::string& status, double ended) {
+  require_writable("end_session");
+  detail::Statement update(db_, path_, "UPDATE sessions SET status = ?1, ended = ?2 WHERE id = ?3");
+  update.bind_text(1, status);
+  update.bind_double(2, ended);
+  update.bind_int(3, id);
+  update.execute();
+  if (sqlite3_changes(db_) == 0) {
+    throw core::StoreError(path_ + ": end_session: no session " + std::to_string(id) + " in this store");
+  }
+}
+
+void Store::flush() {
+  require_writable("flush");
+  const std::size_t count = pending_writes();
+  if (count == 0) return;
+  try {
+    if (!flush_stmts_) flush_stmts_ = std::make_unique<detail::FlushStatements>(db_, path_);
+    detail::Transaction tx(db_, path_);
+    write_buffers(*flush_stmts_);
+    tx.commit();
+  } catch (const core::StoreError& e) {
+    // The Transaction has rolled back, so the buffers still describe exactly what is not committed.
+    throw core::StoreError(std::string(e.what()) + " (flush of " + std::to_string(count) +
+                           " buffered writes rolled back; they stay buffered for the next flush)");
+  }
+  dirty_tasks_.clear();
+  pending_metrics_.clear();
+  pending_artifacts_.clear();
+  pending_events_.clear();
+  pending_run_status_.reset();
+}
+
+void Store::write_buffers(detail::FlushStatements& st) {
+  // Tasks in id order: appends and updates then walk the table's B-tree pages in sequence.
+  std::vector<const TaskRow*> tasks;
+  tasks.reserve(dirty_tasks_.size());
+  for (const auto& entry : dirty_tasks_) tasks.push_back(&entry.second);
+  std::sort(tasks.begin(), tasks.end(), [](const TaskRow* a, const TaskRow* b) { return a->id < b->id; });
+
+  auto& t = st.upsert_task;
+  for (const TaskRow* row : tasks) {
+    t.bind_int(1, row->id);
+    t.bind_text(2, row->node_id);
+    t.bind_text(3, row->model);
+    t.bind_text(4, row->params);
+    t.bind_text(5, row->params_hash);
+    t.bind_static_text(6, to_string(row->status));
+    t.bind_int(7, row->attempts);
+    t.bind_int(8, row->worker);
+    t.bind_text(9, row->host);
+    t.bind_double(10, row->submit_time);
+    t.bind_double(11, row->dispatch_time);
+    t.bind_double(12, row->start_time);
+    t.bind_double(13, row->end_time);
+    t.bind_optional(14, row->objective);
+    t.bind_text(15, row->result);
+    t.bind_text(16, row->error);
+    t.execute();
+  }
+  auto& m = st.insert_metric;
+  for (const MetricRow& row : pending_metrics_) {
+    m.bind_int(1, row.task_id);
+    m.bind_text(2, row.node_id);
+    m.bind_int(3, row.attempt);
+    m.bind_int(4, row.epoch);
+    m.bind_double(5, row.time);
+    m.bind_text(6, row.metrics);
+    m.execute();
+  }
+  auto& a = st.insert_artifact;
+  for (const ArtifactRow& row : pending_artifacts_) {
+    a.bind_int(1, row.task_id);
+    a.bind_text(2, row.node_id);
+    a.bind_text(3, row.kind);
+    a.bind_text(4, row.path);
+    a.bind_double(5, row.time);
+    a.execute();
+  }
+  auto& e = st.insert_event;
+  for (const Event& row : pending_events_) {
+    e.bind_double(1, row.time);
+    e.bind_text(2, row.kind);
+    e.bind_text(3, row.message);
+    e.execute();
+  }
+  st.touch_run.bind_double(1, core::wall_now());
+  if (pending_run_status_) {
+    st.touch_run.bind_text(2, *pending_run_status_);
+  } else {
+    st.touch_run.bind_null(2);
+  }
+  st.touch_run.execute();
+}
+
+}  // namespace sv::store

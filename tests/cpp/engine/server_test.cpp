@@ -1,0 +1,212 @@
+// The server driven message by message over an in-memory Comm, with a real SQLite store.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "../support/test_comm.hpp"
+#include "balancer/protocol.hpp"
+#include "engine/server.hpp"
+#include "engine/sweep.hpp"
+#include "store/store.hpp"
+
+using namespace sv;
+using namespace sv::engine;
+using balancer::ResultMsg;
+using balancer::TaskMsg;
+
+namespace {
+
+std::string temp_db() {
+  char tmpl[] = "/tmp/sv-server-test-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  return dir + "/supervisor.db";
+}
+
+struct Job {
+  explicit Job(int workers) : net(std::make_shared<test::Network>(workers + 1)), server_comm(net, 0) {
+    for (int r = 1; r <= workers; ++r) worker_comms.emplace_back(net, r);
+    store::RunInfo info;
+    info.name = "t";
+    info.status = "running";
+    store = store::Store::create(temp_db(), info);
+  }
+  // Each worker answers every task with exec(task); runs until the server is finished.
+  void drive(Server& s, const std::function<ResultMsg(int worker, const TaskMsg&)>& exec, int max_rounds = 10000) {
+    s.start();
+    for (auto& w : worker_comms)
+      w.send(0, balancer::encode(balancer::HelloMsg{"host" + std::to_string(w.rank()), 1}));
+    for (int round = 0; round < max_rounds && !s.finished(); ++round) {
+      int src;
+      std::string bytes;
+      while (server_comm.try_receive(src, bytes)) s.on_message(src, bytes);
+      s.pump();
+      for (auto& w : worker_comms) {
+        while (w.try_receive(src, bytes)) {
+          auto m = balancer::decode(bytes);
+          if (auto* t = std::get_if<TaskMsg>(&m)) {
+            ResultMsg r = exec(w.rank(), *t);
+            r.task_id = t->task_id;
+            w.send(0, balancer::encode(r));
+          }
+        }
+      }
+    }
+    store->flush();
+  }
+  std::shared_ptr<test::Network> net;
+  test::TestComm server_comm;
+  std::vector<test::TestComm> worker_comms;
+  std::unique_ptr<store::Store> store;
+};
+
+ResultMsg ok_result(double objective) {
+  ResultMsg r;
+  r.has_objective = true;
+  r.objective = objective;
+  r.result = "{\"val_loss\":" + std::to_string(objective) + "}";
+  r.start_time = 1;
+  r.end_time = 2;
+  return r;
+}
+
+std::vector<core::Json> tuples(int n) {
+  std::vector<core::Json> out;
+  for (int i = 0; i < n; ++i) out.push_back(core::Json{{"x", i}});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep's tuples all run, spread over the workers, and land in the store as done") {
+  Job job(2);
+  SweepWorkflow wf(tuples(10));
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  std::map<int, int> per_worker;
+  job.drive(s, [&](int w, const TaskMsg& t) {
+    ++per_worker[w];
+    return ok_result(core::Json::parse(t.params)["x"].get<double>());
+  });
+  REQUIRE(s.finished());
+  auto counts = job.store->counts();
+  CHECK(counts.done == 10);
+  CHECK(per_worker[1] > 0);
+  CHECK(per_worker[2] > 0);
+  auto row = job.store->task_by_node("3");
+  REQUIRE(row);
+  CHECK(row->params == R"({"x":2})");
+  CHECK(row->objective == Approx(2.0));
+  CHECK(row->host.rfind("host", 0) == 0);
+  CHECK(row->attempts == 1);
+  auto best = job.store->best_tasks(1, true);
+  REQUIRE(best.size() == 1);
+  CHECK(best[0].node_id == "1");
+}
+
+TEST_CASE("a failing task is retried up to model.retries, then marked failed with its error; the rest go on") {
+  Job job(1);
+  SweepWorkflow wf(tuples(3));
+  ServerOptions opts;
+  opts.models = {ModelInfo{"m", 2}};
+  Server s(job.server_comm, *job.store, wf, opts);
+  int calls_for_bad = 0;
+  job.drive(s, [&](int, const TaskMsg& t) {
+    if (t.node_id == "2") {
+      ++calls_for_bad;
+      ResultMsg r;
+      r.status = balancer::TaskStatusCode::failed;
+      r.error = "ValueError: bad\n\nTraceback...";
+      return r;
+    }
+    return ok_result(1);
+  });
+  CHECK(calls_for_bad == 3);
+  auto row = job.store->task_by_node("2");
+  REQUIRE(row);
+  CHECK(row->status == store::TaskStatus::failed);
+  CHECK(row->attempts == 3);
+  CHECK(row->error.find("ValueError: bad") == 0);
+  CHECK(job.store->counts().done == 2);
+}
+
+TEST_CASE("progress messages become per-epoch metric rows") {
+  Job job(1);
+  SweepWorkflow wf(tuples(1));
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  job.drive(s, [&](int w, const TaskMsg& t) {
+    for (int e = 1; e <= 3; ++e)
+      job.worker_comms[0].send(0, balancer::encode(balancer::ProgressMsg{
+                                      t.task_id, 1.0 * e, "{\"epoch\":" + std::to_string(e) + ",\"loss\":0.5}"}));
+    return ok_result(0.5);
+  });
+  auto rows = job.store->metrics("1");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[2].epoch == 3);
+  CHECK(rows[0].metrics.find("loss") != std::string::npos);
+}
+
+TEST_CASE("a worker that cannot start ends the run with its reason") {
+  Job job(2);
+  SweepWorkflow wf(tuples(5));
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  s.start();
+  s.on_message(1, balancer::encode(balancer::FatalMsg{"cannot import numpy"}));
+  CHECK(s.finished());
+}
+
+TEST_CASE("a result for a task the worker does not hold is ignored") {
+  Job job(1);
+  SweepWorkflow wf(tuples(1));
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  s.start();
+  s.on_message(1, balancer::encode(balancer::HelloMsg{"h", 1}));
+  ResultMsg r = ok_result(1);
+  r.task_id = 1;
+  s.on_message(1, balancer::encode(r));  // not dispatched yet
+  CHECK(s.graph().counts().done == 0);
+}
+
+namespace {
+// A two-level DAG: "p" then "p.1" and "p.2" added when p finishes, reading its result.
+class TreeWorkflow : public Workflow {
+ public:
+  void start(Graph& g) override {
+    NodeDef d;
+    d.id = "p";
+    d.params = "{}";
+    g.add(d);
+  }
+  void on_node_finished(Graph& g, std::size_t index) override {
+    if (g.node(index).def.id != "p") return;
+    parent_result = g.node(index).result;
+    for (int i = 1; i <= 2; ++i) {
+      NodeDef d;
+      d.id = "p." + std::to_string(i);
+      d.params = "{}";
+      d.after = {"p"};
+      g.add(d);
+    }
+    added = true;
+  }
+  bool exhausted() const override { return added; }
+  bool added = false;
+  std::string parent_result;
+};
+}  // namespace
+
+TEST_CASE("nodes added while the job runs are dispatched, and children see the parent's result") {
+  Job job(2);
+  TreeWorkflow wf;
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  std::vector<std::string> order;
+  job.drive(s, [&](int, const TaskMsg& t) {
+    order.push_back(t.node_id);
+    return ok_result(1);
+  });
+  REQUIRE(order.size() == 3);
+  CHECK(order[0] == "p");
+  CHECK(wf.parent_result == R"({"val_loss":1.000000})");
+  CHECK(job.store->counts().done == 3);
+}
