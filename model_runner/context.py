@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Mapping
 
 from . import checkpoints
+from .files import task_dir_for
 from .jsonsafe import dumps, to_jsonable
 from .progress import NULL_BRIDGE
 
@@ -33,12 +34,14 @@ class Context:
 
     __slots__ = ("params", "task_id", "node_id", "attempt", "rank", "host", "model_name",
                  "worker_state", "history", "weights_path", "last_checkpoint", "stop_seen",
-                 "timed_out", "_bridge", "_task_dir", "_dir_ready", "_stop", "_deadline")
+                 "timed_out", "_bridge", "_task_dir", "_run_dir", "_dir_ready", "_stop",
+                 "_deadline")
 
     def __init__(self, params=None, *, task_id=0, node_id="0", attempt=0, task_dir=None,
                  worker_state=None, bridge=None, stop=None, deadline=None, rank=0, host="",
-                 model_name="model"):
-        """``task_dir`` None means a fresh temporary folder, made only if the model needs one.
+                 model_name="model", run_dir=None):
+        """``task_dir`` None means ``<run_dir>/tasks/<node>`` when ``run_dir`` is given, else
+        a fresh temporary folder; either way it is made only if the model needs it.
         ``stop`` is an extra zero-argument callable consulted by :meth:`should_stop`
         (tests use it to interrupt a training); ``deadline`` is a ``time.monotonic()``
         value after which the task is asked to stop (the model's ``timeout``).
@@ -57,7 +60,12 @@ class Context:
         self.stop_seen = False
         self.timed_out = False
         self._bridge = NULL_BRIDGE if bridge is None else bridge
-        self._task_dir = None if task_dir is None else os.path.abspath(os.fspath(task_dir))
+        if task_dir is not None:
+            task_dir = os.fspath(task_dir)
+            if not os.path.isabs(task_dir):
+                task_dir = os.path.abspath(task_dir)
+        self._task_dir = task_dir
+        self._run_dir = run_dir  # absolute (configure()); the path is built on first use
         self._dir_ready = False
         self._stop = stop
         self._deadline = deadline
@@ -100,10 +108,15 @@ class Context:
 
     # -- files ----------------------------------------------------------------------------
 
+    def _planned_dir(self):
+        if self._task_dir is None and self._run_dir is not None:
+            self._task_dir = task_dir_for(self._run_dir, self.node_id)
+        return self._task_dir
+
     @property
     def task_dir(self):
         """``runs/<run>/tasks/<node>/``, created on first access."""
-        if self._task_dir is None:
+        if self._planned_dir() is None:
             self._task_dir = tempfile.mkdtemp(prefix="model_runner-task-")
             self._dir_ready = True
         elif not self._dir_ready:
@@ -119,9 +132,8 @@ class Context:
         return path
 
     def _existing_checkpoint_dir(self):
-        if self._task_dir is None:
-            return None
-        return os.path.join(self._task_dir, "checkpoints")
+        folder = self._planned_dir()
+        return None if folder is None else os.path.join(folder, "checkpoints")
 
     @property
     def resume_from(self):

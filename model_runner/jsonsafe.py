@@ -15,12 +15,16 @@ MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not inlined
 _MAX_DEPTH = 64
 
 
+# One encoder for every call: json.dumps(..., allow_nan=False) would build a new one each time.
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
 def dumps(obj):
-    """JSON text for ``obj``; the plain ``json.dumps`` first since most results are clean."""
+    """JSON text for ``obj``; a plain encode first since most results are already clean."""
     try:
-        return json.dumps(obj, allow_nan=False)
+        return _ENCODER.encode(obj)
     except (TypeError, ValueError, RecursionError):
-        return json.dumps(to_jsonable(obj), allow_nan=False)
+        return _ENCODER.encode(to_jsonable(obj))
 
 
 def to_jsonable(obj, _depth=0):

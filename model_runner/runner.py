@@ -64,10 +64,9 @@ class ModelSlot:
         folder = None
         try:
             params = self._params(params_json)
-            if task_dir is None and self.run_dir is not None and \
-                    (self.task_files or self.arity == 2):
-                task_dir = task_dir_for(self.run_dir, node_id)
             if self.task_files:
+                if task_dir is None and self.run_dir is not None:
+                    task_dir = task_dir_for(self.run_dir, node_id)
                 folder = task_dir
                 if folder is not None:
                     os.makedirs(folder, exist_ok=True)
@@ -84,7 +83,7 @@ class ModelSlot:
                 ctx = Context(params, task_id=task_id, node_id=node_id, attempt=attempt,
                               task_dir=task_dir, worker_state=self.worker_state,
                               bridge=self.bridge, rank=self.rank, host=self.host,
-                              model_name=self.name,
+                              model_name=self.name, run_dir=self.run_dir,
                               deadline=started + self.timeout if self.timeout > 0 else None)
                 out = self.func(params, ctx)
             elif self.arity == 1:
@@ -120,26 +119,29 @@ class ModelSlot:
 
     def _finish(self, out, ctx, folder, started):
         result, history, number = adapt_output(out)
+        extras = None
         if ctx is not None:
             if history is None and ctx.history:
                 history = history_from_rows(ctx.history)
             extras = self._artifacts(ctx)
-            if ctx.stop_seen or (self.timeout > 0 and time.monotonic() - started > self.timeout):
-                raise TaskFailure(self._stopped_message(ctx, started))
-        else:
-            extras = None
-            if self.timeout > 0 and time.monotonic() - started > self.timeout:
-                raise TaskFailure(self._stopped_message(None, started))
         if history is not None and "history" not in result:
             result = dict(result)
             result["history"] = history
         if extras:
             result = dict(result)
             result["artifacts"] = extras
-        if number is not None:
-            objective = finite(number, self.metric or "objective")
-        else:
-            objective = pick_objective(self.metric, self.mode, result, history)
+        stopped = ctx is not None and ctx.stop_seen
+        if stopped or (self.timeout > 0 and time.monotonic() - started > self.timeout):
+            result = dict(result)
+            result["interrupted"] = True
+            return self._failed(self._stopped_message(ctx, started), ctx, folder, result)
+        try:
+            if number is not None:
+                objective = finite(number, self.metric or "objective")
+            else:
+                objective = pick_objective(self.metric, self.mode, result, history)
+        except TaskFailure as exc:
+            return self._failed(str(exc), ctx, folder, result)
         text = dumps(result)
         if folder is not None:
             write_json(os.path.join(folder, "result.json"), text)

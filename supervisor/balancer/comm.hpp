@@ -17,24 +17,24 @@ class Comm {
   virtual bool try_receive(int& source, std::string& bytes) = 0;
 };
 
-/// Waiting without burning a core: callers poll, and call idle() after a poll that found nothing. The
-/// first polls spin (a busy peer answers within microseconds); after that the waiter sleeps 1 us,
-/// doubling up to `max_sleep_us`. A rank blocked in MPI_Recv busy-polls at 100% CPU; this keeps an idle
-/// rank at a few percent (see ../shared/TOOLCHAIN.md) while waking within ~max_sleep_us.
+/// Waiting without burning a core: callers poll, and call idle() after a poll that found nothing, reset()
+/// after one that found work. For `spin_us` after the last work the waiter only spins (a busy peer answers
+/// within microseconds, and any sleep costs far more than that); after that it sleeps 1 us, doubling up to
+/// `max_sleep_us`. A rank blocked in MPI_Recv busy-polls at 100% CPU; this keeps an idle rank at a few
+/// percent (see ../shared/TOOLCHAIN.md) while waking within ~max_sleep_us.
 class Backoff {
  public:
-  explicit Backoff(int max_sleep_us = 1000, int spin_polls = 64)
-      : max_sleep_us_(max_sleep_us), spin_polls_(spin_polls) {}
+  explicit Backoff(int max_sleep_us = 1000, int spin_us = 50);
   void reset() {
-    polls_ = 0;
+    spin_start_ = 0;
     sleep_us_ = 1;
   }
   void idle();
 
  private:
   int max_sleep_us_;
-  int spin_polls_;
-  int polls_ = 0;
+  double spin_s_;
+  double spin_start_ = 0;
   int sleep_us_ = 1;
 };
 

@@ -1,0 +1,19 @@
+"""Small models for the integration tests: each pins down one behaviour of the shells."""
+import time
+
+
+def epochs(params, ctx):
+    """Reports `epochs` epochs, sleeping a little in each, so metric rows exist before the task ends."""
+    loss = 1.0
+    for epoch in range(1, int(params.get("epochs", 3)) + 1):
+        time.sleep(float(params.get("epoch_sleep", 0.02)))
+        loss *= 0.5
+        ctx.report(epoch, loss=loss, val_loss=loss + float(params.get("x", 0)))
+    return {"val_loss": loss + float(params.get("x", 0))}
+
+
+def fails_on_three(params):
+    """Raises for x == 3: that task fails with its traceback, the worker lives on."""
+    if params["x"] == 3:
+        raise ValueError("x may not be 3")
+    return params["x"] * 1.5
