@@ -20,7 +20,9 @@ from .progress import NULL_BRIDGE
 
 __all__ = ["Context", "WEIGHTS_KEEP"]
 
-WEIGHTS_KEEP = 4  # weights objects a worker keeps in memory for hand-off (worker_state["weights_keep"])
+# How many tasks' weights a worker keeps in memory for hand-off to children; a workflow can
+# change it through worker_state["weights_keep"]. Older ones are still on disk.
+WEIGHTS_KEEP = 4
 
 
 class Context:

@@ -31,7 +31,8 @@ def load_entry(entry):
             obj = getattr(obj, part)
         except AttributeError:
             owner = getattr(obj, "__name__", type(obj).__name__)
-            raise AttributeError(f"model entry {entry!r}: {owner} has no attribute {part!r}") from None
+            raise AttributeError(
+                f"model entry {entry!r}: {owner} has no attribute {part!r}") from None
     if not callable(obj):
         raise TypeError(f"model entry {entry!r} is a {type(obj).__name__}, not a callable")
     return obj, module

@@ -14,7 +14,7 @@ class ProgressLine {
  private:
   bool tty_;
   double plain_every_s_;
-  double last_plain_ = -1e9;
+  double last_plain_ = 0;  // the first plain line comes after plain_every_s: short runs print only the summary
   bool drawn_ = false;
 };
 

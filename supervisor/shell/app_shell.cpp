@@ -98,6 +98,7 @@ class AppShell : public Shell {
     values["task_id"] = task.task_id;
     values["attempt"] = task.attempt;
     values["params_file"] = params_file.string();
+    values["workflow_dir"] = config_.source_dir;
     std::vector<std::string> argv;
     for (const auto& a : model.command) argv.push_back(substitute_placeholders(a, values));
 
