@@ -87,8 +87,17 @@ def save_object(obj, path):
 
 
 def load_object(path, map_location="cpu"):
-    """torch.load onto the CPU: the caller moves tensors to its device (which may differ)."""
-    return _torch().load(path, map_location=map_location)
+    """torch.load onto the CPU: the caller moves tensors to its device (which may differ).
+
+    Checkpoints hold RNG states (numpy arrays, tuples), which torch >= 2.6 refuses to
+    unpickle by default (``weights_only=True``); these are the task's own files, so
+    they are loaded in full. torch 1.13 has the same keyword.
+    """
+    torch = _torch()
+    try:
+        return torch.load(path, map_location=map_location, weights_only=False)
+    except TypeError:  # a torch older than 1.13
+        return torch.load(path, map_location=map_location)
 
 
 def _torch():

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..checkpoints import load_object
+
 __all__ = ["setup_torch", "activation", "dense_stack", "make_optimizer", "int_list",
            "EarlyStopping", "load_initial_weights", "fit", "FitResult", "summary"]
 
@@ -133,7 +135,7 @@ def load_initial_weights(model, weights):
     if isinstance(weights, (str, os.PathLike)):
         if not os.path.exists(weights):
             raise FileNotFoundError(f"initial weights not found: {os.fspath(weights)}")
-        weights = torch.load(weights, map_location="cpu")
+        weights = load_object(weights)
     if callable(getattr(weights, "state_dict", None)):
         weights = weights.state_dict()
     if isinstance(weights, Mapping) and isinstance(weights.get("state"), Mapping):

@@ -105,6 +105,7 @@ class Store {
 
   // --- writes (buffered; rank 0 only) ---
   /// Records the latest state of a task. Several updates of one task between flushes cost one row write.
+  /// A task id keeps the node_id it was first written with; flush() refuses a row that changes it.
   void put_task(const TaskRow& row);
   void add_metric(MetricRow row);
   void add_artifact(ArtifactRow row);

@@ -18,12 +18,16 @@ FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
                   "INSERT INTO tasks(id, node_id, model, params, params_hash, status, attempts, worker, host, "
                   "submit_time, dispatch_time, start_time, end_time, objective, result, error) "
                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                  // node_id is left out of the SET list: rewriting it would rewrite its UNIQUE index
+                  // entry on every update. The WHERE turns a changed node_id into "0 rows changed",
+                  // which write_buffers reports, instead of a silent mismatch.
                   "ON CONFLICT(id) DO UPDATE SET model = excluded.model, "
                   "params = excluded.params, params_hash = excluded.params_hash, status = excluded.status, "
                   "attempts = excluded.attempts, worker = excluded.worker, host = excluded.host, "
                   "submit_time = excluded.submit_time, dispatch_time = excluded.dispatch_time, "
                   "start_time = excluded.start_time, end_time = excluded.end_time, "
-                  "objective = excluded.objective, result = excluded.result, error = excluded.error",
+                  "objective = excluded.objective, result = excluded.result, error = excluded.error "
+                  "WHERE tasks.node_id = excluded.node_id",
                   Lifetime::cached),
       insert_metric(db, path,
                     "INSERT INTO metrics(task_id, node_id, attempt, epoch, time, metrics) "
@@ -37,6 +41,17 @@ FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
                 Lifetime::cached) {}
 
 }  // namespace detail
+
+namespace {
+
+// Only for the error message of a task whose node_id changed: the node the store already has for `id`.
+std::string recorded_node(sqlite3* db, const std::string& path, std::int64_t id) {
+  detail::Statement q(db, path, "SELECT node_id FROM tasks WHERE id = ?1");
+  q.bind_int(1, id);
+  return q.step() ? q.column_text(0) : "?";
+}
+
+}  // namespace
 
 void Store::put_task(const TaskRow& row) {
   require_writable("put_task");
@@ -143,6 +158,11 @@ void Store::write_buffers(detail::FlushStatements& st) {
     t.bind_text(15, row->result);
     t.bind_text(16, row->error);
     t.execute();
+    if (sqlite3_changes(db_) == 0) {
+      throw core::StoreError(path_ + ": task " + std::to_string(row->id) + " is recorded for node '" +
+                             recorded_node(db_, path_, row->id) + "', not '" + row->node_id +
+                             "'; a task id belongs to one node for the whole run");
+    }
   }
   auto& m = st.insert_metric;
   for (const MetricRow& row : pending_metrics_) {

@@ -1,5 +1,6 @@
-"""Shared fixtures for the model_runner tests: the repo root on sys.path, a clean
-worker, a stand-in for the C++ ``_supervisor`` module, and helpers to write models."""
+"""Fixtures for the model_runner tests (test_mr_*.py): the repo root on sys.path, a clean
+worker, a stand-in for the C++ ``_supervisor`` module, and a folder to write models into.
+Nothing here is autouse, so other packages' tests in this folder are not affected."""
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ if ROOT not in sys.path:
 from model_runner import shell  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clean_worker():
     """Each test starts with an unconfigured worker and an empty worker_state."""
     shell.configure('{"models": []}')
@@ -70,14 +71,3 @@ def model_dir(tmp_path, monkeypatch):
         sys.modules.pop(name, None)
     while str(folder) in sys.path:
         sys.path.remove(str(folder))
-
-
-def configure(run_dir, entry, *, python_path=(), defaults=None, metric="val_loss", mode="last",
-              task_files=False, timeout=0, preload=(), name="m"):
-    """configure() one python model with the JSON layout the C++ side sends."""
-    config = {"run_dir": str(run_dir), "rank": 1, "host": "testhost", "preload": list(preload),
-              "models": [{"name": name, "kind": "python", "entry": entry,
-                          "defaults": defaults or {}, "python_path": list(python_path),
-                          "objective": {"metric": metric, "goal": "minimize", "mode": mode},
-                          "task_files": task_files, "timeout": timeout}]}
-    shell.configure(json.dumps(config))

@@ -351,3 +351,25 @@ TEST_CASE("task statuses convert to text and back, and unknown text is an error"
   }
   CHECK_THROWS_WITH(task_status_from_string("finished"), Catch::Contains("unknown task status 'finished'"));
 }
+
+TEST_CASE("rewriting a committed task under another node id is refused and nothing is committed",
+          "[store]") {
+  TempDir dir;
+  auto store = Store::create(dir.file("run.sqlite"), sample_run());
+  store->put_task(sample_task(1));
+  store->flush();
+
+  TaskRow moved = sample_task(1, TaskStatus::done, 1.0);
+  moved.node_id = "9.9";
+  store->put_task(moved);
+  store->add_event("engine", "e", 1);
+  CHECK_THROWS_WITH(store->flush(), Catch::Contains("task 1 is recorded for node '1.1', not '9.9'"));
+  CHECK(store->pending_writes() == 2);
+  CHECK(store->tasks().at(0).status == TaskStatus::pending);
+  CHECK(store->events().empty());
+
+  store->put_task(sample_task(1, TaskStatus::done, 1.0));  // the caller corrects the row; the rest retries
+  store->flush();
+  CHECK(store->tasks().at(0).status == TaskStatus::done);
+  CHECK(store->events().size() == 1);
+}

@@ -5,10 +5,12 @@ import math
 
 import pytest
 
-from conftest import configure
+from mr_support import configure
 from model_runner import run_model, shell
 from model_runner.errors import TaskFailure
 from model_runner.objective import adapt_output, pick_objective
+
+pytestmark = pytest.mark.usefixtures("clean_worker")
 
 HISTORY = {"loss": [1.0, 0.5, 0.4], "val_loss": [0.9, 0.3, 0.6]}
 

@@ -6,6 +6,8 @@ import pytest
 from model_runner import Context, run_model
 from model_runner import checkpoints
 
+pytestmark = pytest.mark.usefixtures("clean_worker")
+
 
 def test_report_falls_back_to_memory():
     ctx = Context({"seed": 3}, node_id="1")

@@ -3,9 +3,11 @@ import json
 
 import pytest
 
-from conftest import configure
+from mr_support import configure
 from model_runner import load_default_params, merge_params, shell
 from model_runner.params import parse_value
+
+pytestmark = pytest.mark.usefixtures("clean_worker")
 
 INI = """\
 # a CANDLE default model file
