@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "spec/search_parse.hpp"
 #include "spec/yaml_reader.hpp"
 
 namespace sv::spec {
@@ -131,24 +132,6 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
   return model;
 }
 
-ObjectiveSpec parse_objective(const YamlReader& r, const Field& f) {
-  Mapping m = r.mapping(f, {"metric", "goal", "mode"});
-  ObjectiveSpec objective;
-  for (const Field& field : m.fields) {
-    if (field.key == "metric") {
-      objective.metric = r.string(field);
-      if (objective.metric.empty()) r.fail(field, "expected a metric name, got an empty string");
-    } else if (field.key == "goal") {
-      objective.goal = r.choice<ObjectiveGoal>(
-          field, {{"minimize", ObjectiveGoal::minimize}, {"maximize", ObjectiveGoal::maximize}});
-    } else if (field.key == "mode") {
-      objective.mode = r.choice<ObjectiveMode>(
-          field, {{"last", ObjectiveMode::last}, {"min", ObjectiveMode::min}, {"max", ObjectiveMode::max}});
-    }
-  }
-  return objective;
-}
-
 ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"workers", "preload"});
   ResourcesSpec resources;
@@ -247,13 +230,20 @@ WorkflowSpec parse_workflow(const std::string& text, const std::string& origin, 
       spec.site = r.string(field);
       if (spec.site.empty()) r.fail(field, "expected a site name, got an empty string");
     } else if (field.key == "objective") {
-      spec.objective = parse_objective(r, field);
+      parse_objectives(r, field, spec);
+    } else if (field.key == "space") {
+      spec.space = parse_space(r, field);
+    } else if (field.key == "optimizer") {
+      spec.optimizer = parse_optimizer(r, field);
     } else if (field.key == "resources") {
       spec.resources = parse_resources(r, field);
     } else if (field.key == "sweep") {
       spec.sweep = parse_sweep(r, field);
     }
   }
+
+  if (spec.objectives.empty()) spec.objectives = {spec.objective};
+  check_search(r, top, spec);
 
   spec.source_dir = resolve_path(base_dir.empty() ? "." : base_dir, "");
   spec.source_text = text;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_util.hpp"
+#include "spec/search_spec.hpp"
 
 namespace sv::spec {
 
@@ -63,7 +64,11 @@ struct WorkflowSpec {
   std::string name;
   WorkflowKind kind = WorkflowKind::sweep;
   ModelSpec model;
-  ObjectiveSpec objective;
+  ObjectiveSpec objective;               // the primary objective (objectives[0])
+  std::vector<ObjectiveSpec> objectives;  // every objective, primary first (one unless multi-objective)
+  MultiObjectiveSpec multi;
+  std::vector<ParamSpec> space;           // hpo
+  OptimizerSpec optimizer;                // hpo
   SweepSpec sweep;
   ResourcesSpec resources;
   std::string site = "local";

@@ -70,10 +70,10 @@ sweep:
 }
 
 TEST_CASE("omitted keys take their defaults and the name comes from the file stem") {
-  WorkflowSpec s = parse("workflow: hpo\n" + kModel);
+  WorkflowSpec s = parse("workflow: uq\n" + kModel);
   CHECK(s.name == "hpo");
   CHECK(s.site == "local");
-  CHECK(s.kind == WorkflowKind::hpo);
+  CHECK(s.kind == WorkflowKind::uq);
   CHECK(s.model.timeout_s == 0);
   CHECK(s.model.retries == 0);
   CHECK(s.model.task_files);
@@ -85,7 +85,7 @@ TEST_CASE("omitted keys take their defaults and the name comes from the file ste
 }
 
 TEST_CASE("model defaults keep their YAML types") {
-  WorkflowSpec s = parse("workflow: hpo\n" + kModel + R"(  defaults:
+  WorkflowSpec s = parse("workflow: uq\n" + kModel + R"(  defaults:
     epochs: 10
     lr: 0.001
     decay: 1e-4
@@ -130,19 +130,17 @@ model:
 }
 
 TEST_CASE("an r entry's file is made absolute against the workflow folder") {
-  WorkflowSpec s = parse("workflow: hpo\nmodel:\n  kind: r\n  entry: models/fit.R:fit_model\n");
+  WorkflowSpec s = parse("workflow: uq\nmodel:\n  kind: r\n  entry: models/fit.R:fit_model\n");
   CHECK(s.model.kind == ModelKind::r);
   CHECK(s.model.entry == "/data/exp/models/fit.R:fit_model");
 }
 
 TEST_CASE("a noop model needs no entry") {
-  CHECK(parse("workflow: hpo\nmodel: {kind: noop}\n").model.kind == ModelKind::noop);
+  CHECK(parse("workflow: uq\nmodel: {kind: noop}\n").model.kind == ModelKind::noop);
 }
 
 TEST_CASE("sections owned by later components are accepted without error") {
-  WorkflowSpec s = parse("workflow: dag\n" + kModel + R"(space: {lr: {type: float, low: 0.1, high: 1}}
-optimizer: {name: tpe}
-sublearning: {stages: 3}
+  WorkflowSpec s = parse("workflow: dag\n" + kModel + R"(sublearning: {stages: 3}
 uq: {replicas: 5}
 nodes: [{id: a}]
 )");

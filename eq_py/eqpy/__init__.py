@@ -1,0 +1,103 @@
+"""EQ/Py: the queue API an EMEWS model-exploration (ME) algorithm is written against.
+
+Same names and behaviour as EMEWS's ``eqpy.py`` (github.com/emews/EQ-Py), so an ME algorithm written
+for EMEWS runs unchanged: it calls ``eqpy.OUT_put(text)`` and ``eqpy.IN_get()`` from its ``run()``;
+the other side (Swift/T in EMEWS, ``eqpy.emews`` here) calls ``init(pkg)``, ``output_q_get()`` and
+``input_q.put(text)``. One difference, on purpose: when ``run()`` raises, the runner thread itself
+puts ``EQPY_ABORT`` and then the traceback text on ``output_q`` at once, instead of the reader only
+finding out after its next (4-60 s) timeout. The reader's old fallback (thread dead and queue empty
+-> ``EQPY_ABORT``, then the traceback or "Exited normally") is kept.
+
+The supervisor's own optimizers and host live in the submodules (``eqpy.host.main`` is what the C++
+engine calls); importing this package imports none of them, so it stays cheap.
+"""
+import importlib
+import queue as q
+import threading
+import traceback
+
+EQPY_ABORT = "EQPY_ABORT"
+
+input_q = q.Queue()
+output_q = q.Queue()
+
+p = None
+aborted = False
+wait_info = None
+
+
+class WaitInfo:
+    """EMEWS's growing wait between liveness checks; kept for algorithms or readers that use it."""
+
+    def __init__(self):
+        self.wait = 4
+
+    def getWait(self):  # noqa: N802 - EMEWS's name
+        if self.wait < 60:
+            self.wait += 1
+        return self.wait
+
+
+class ThreadRunner(threading.Thread):
+    """Runs ``runnable.run()`` on its own thread; an exception becomes EQPY_ABORT + traceback."""
+
+    def __init__(self, runnable):
+        threading.Thread.__init__(self, name="eqpy-me-algorithm", daemon=True)
+        self.runnable = runnable
+        self.exc = "Exited normally"
+
+    def run(self):
+        try:
+            self.runnable.run()
+        except BaseException:  # noqa: B902 - as EMEWS: anything that ends run() is reported
+            self.exc = traceback.format_exc()
+            output_q.put(EQPY_ABORT)
+            output_q.put(self.exc)
+
+
+def reset():
+    """Fresh queues and no runner: each search starts clean, and a thread left blocked in
+    ``IN_get`` by an earlier search keeps waiting on its old queue instead of stealing messages."""
+    global input_q, output_q, p, aborted, wait_info
+    input_q = q.Queue()
+    output_q = q.Queue()
+    p = None
+    aborted = False
+    wait_info = None
+
+
+def init(pkg):
+    """Imports the ME algorithm's module ``pkg`` and starts its ``run()`` on its own thread."""
+    global p, wait_info
+    wait_info = WaitInfo()
+    imported_pkg = importlib.import_module(pkg) if isinstance(pkg, str) else pkg
+    p = ThreadRunner(imported_pkg)
+    p.start()
+    return p
+
+
+def output_q_get(timeout=None):
+    """The algorithm's next message. When its thread has ended with nothing left on the queue:
+    ``EQPY_ABORT`` the first time, the traceback (or "Exited normally") after that, as in EMEWS.
+
+    ``timeout`` (not in EMEWS) bounds each wait between liveness checks; default as EMEWS."""
+    global aborted
+    wait = timeout if timeout is not None else wait_info.getWait()
+    while p.is_alive() or not output_q.empty():
+        try:
+            return output_q.get(True, wait)
+        except q.Empty:
+            pass
+    result = p.exc if aborted else EQPY_ABORT
+    aborted = True
+    return result
+
+
+def OUT_put(string_params):  # noqa: N802 - EMEWS's name
+    """ME algorithm -> the other side (never blocks)."""
+    output_q.put(string_params)
+
+
+def IN_get():  # noqa: N802 - EMEWS's name
+    """The other side -> ME algorithm; blocks until a message arrives."""
+    return input_q.get()
