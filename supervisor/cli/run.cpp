@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -117,9 +118,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   session.status = "running";
   auto session_id = store.begin_session(session);
 
-  auto workflow = engine::make_workflow(spec);
+  auto workflow = engine::make_workflow(spec, engine::WorkflowEnv{out_dir, comm.size() - 1, true});
   engine::ServerOptions options;
-  options.models = {engine::ModelInfo{model_name(spec.model), spec.model.retries}};
+  int retries = spec.model.retries;
+  // `on_failure: retry` asks the engine to run a failed evaluation again before the optimizer hears of it.
+  if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.on_failure == spec::FailurePolicy::retry)
+    retries = std::max(retries, 2);
+  options.models = {engine::ModelInfo{model_name(spec.model), retries}};
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
@@ -191,7 +196,8 @@ int run_in_mpi(const RunArgs& args) {
     try {
       if (size < 2) throw core::UsageError("the MPI job has 1 rank; it needs a server and at least one worker");
       spec = spec::load_workflow(args.workflow);
-      engine::make_workflow(spec);  // validates the workflow's inputs (sweep files) before any rank starts
+      // Validates the workflow's inputs (sweep files, optimizer) before any rank starts.
+      engine::make_workflow(spec, engine::WorkflowEnv{"", size - 1, false});
       plan.out_dir = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
       store = prepare_run(spec, plan.out_dir);
       plan.ok = true;
@@ -242,7 +248,7 @@ int cmd_run(const RunArgs& args, int argc, char** argv) {
 
   // Launcher: fail fast on bad input, fix the run directory once, then become `mpiexec ... supervisor run`.
   spec::WorkflowSpec spec = spec::load_workflow(args.workflow);
-  engine::make_workflow(spec);
+  engine::make_workflow(spec, engine::WorkflowEnv{"", 1, false});
   int workers = args.workers > 0 ? args.workers : spec.resources.workers;
   std::string out = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
   if (fs::exists(store_path(out)))

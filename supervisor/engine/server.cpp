@@ -140,6 +140,7 @@ void Server::dispatch(const balancer::Assignment& a) {
 }
 
 std::size_t Server::pump() {
+  workflow_.poll(graph_);
   if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
     workflow_.top_up(graph_, kReadyLowWater);
   for (auto index : graph_.take_cascaded_failures()) {
@@ -178,7 +179,7 @@ std::size_t Server::pump() {
 }
 
 bool Server::finished() const {
-  if (fatal_) return true;
+  if (fatal_ || workflow_.fatal()) return true;
   return workflow_.exhausted() && graph_.counts().unfinished() == 0 && balancer_.in_flight_count() == 0;
 }
 
@@ -199,6 +200,9 @@ void Server::shutdown_workers() {
 
 void Server::start() {
   started_ = core::mono_now();
+  workflow_.record_event = [this](const std::string& kind, const std::string& message) {
+    store_.add_event(kind, message, core::wall_now());
+  };
   workflow_.start(graph_);
 }
 
@@ -232,7 +236,12 @@ RunOutcome Server::run() {
       backoff.idle();
     }
   }
+  workflow_.finish(graph_);
   shutdown_workers();
+  if (!fatal_ && workflow_.fatal()) {
+    fatal_ = workflow_.fatal();
+    store_.add_event("fatal", *fatal_, core::wall_now());
+  }
   store_.flush();
 
   RunOutcome out;

@@ -1,20 +1,44 @@
 #include "engine/workflow.hpp"
 
+#include <cstdlib>
+
 #include "core/errors.hpp"
+#include "engine/hpo.hpp"
 #include "engine/sweep.hpp"
 #include "spec/parse.hpp"
 
 namespace sv::engine {
 
-std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec) {
+#ifndef SV_EQ_PY_ROOT
+#define SV_EQ_PY_ROOT ""
+#endif
+
+namespace {
+std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const WorkflowEnv& env) {
+  if (spec.optimizer.language == spec::OptimizerLanguage::r)
+    throw core::ConfigError(spec.source_path + ": optimizer.language: R optimizers are not available in this "
+                            "build yet (use a Python optimizer: random, grid, ga, tpe, nsga2, emews)");
+  std::unique_ptr<eq::OptimizerPort> port;
+  if (env.start_optimizer) {
+    const char* root_env = std::getenv("SV_EQ_PY_ROOT");
+    std::string root = root_env && *root_env ? root_env : SV_EQ_PY_ROOT;
+    port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers).dump(), {root});
+  }
+  return std::make_unique<HpoWorkflow>(spec, std::move(port));
+}
+}  // namespace
+
+std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, const WorkflowEnv& env) {
   switch (spec.kind) {
     case spec::WorkflowKind::sweep:
       return std::make_unique<SweepWorkflow>(spec::expand_sweep(spec));
+    case spec::WorkflowKind::hpo:
+      return make_hpo(spec, env);
     default:
       break;
   }
   throw core::ConfigError(spec.source_path + ": workflow: '" + spec::to_string(spec.kind) +
-                          "' workflows are not available in this build yet (available: sweep)");
+                          "' workflows are not available in this build yet (available: sweep, hpo)");
 }
 
 }  // namespace sv::engine

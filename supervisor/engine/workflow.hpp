@@ -4,7 +4,10 @@
 // A workflow is *exhausted* when it will add no more nodes.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "engine/graph.hpp"
 #include "spec/workflow_spec.hpp"
@@ -18,12 +21,30 @@ class Workflow {
   /// Adds up to `wanted` more nodes if the workflow has them.
   virtual void top_up(Graph& graph, std::size_t wanted) {}
   virtual void on_node_finished(Graph& graph, std::size_t index) {}
+  /// Called on every turn of the server loop: take input from outside the graph (an optimizer).
+  virtual void poll(Graph& graph) {}
+  /// Called once when the graph is finished, before the workers are sent home.
+  virtual void finish(Graph& graph) {}
   virtual bool exhausted() const = 0;
+  /// Set when the workflow cannot go on (an optimizer died): the campaign stops with this message.
+  virtual std::optional<std::string> fatal() const { return std::nullopt; }
   /// Total number of nodes when known in advance (for progress), else 0.
   virtual std::size_t expected_total() const { return 0; }
+
+  /// Set by the server: records an event (kind, message) in the store.
+  std::function<void(const std::string& kind, const std::string& message)> record_event;
 };
 
-/// Builds the workflow a spec names. Throws core::ConfigError for kinds this build does not run yet.
-std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec);
+/// What building a workflow may need beyond its spec.
+struct WorkflowEnv {
+  std::string run_dir;
+  int workers = 1;
+  bool start_optimizer = true;  // false: validate only (no optimizer thread is started)
+};
+
+/// Builds the workflow a spec names. Throws core::ConfigError for inputs it cannot run (a sweep file
+/// that does not parse, a kind this build does not run yet) and core::ModelError when an optimizer
+/// cannot start.
+std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, const WorkflowEnv& env);
 
 }  // namespace sv::engine

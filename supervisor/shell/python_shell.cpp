@@ -1,17 +1,12 @@
-// The only file that includes Python.h (it is heavy; see ../shared/TOOLCHAIN.md on build times).
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
+// The shell's only file that includes Python.h (it is heavy; see ../shared/TOOLCHAIN.md on build times).
 #include <atomic>
 #include <cstdlib>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "pyembed/interpreter.hpp"
 #include "shell/python_shell.hpp"
 
-#ifndef SV_PYTHON_EXECUTABLE
-#define SV_PYTHON_EXECUTABLE "/usr/bin/python3"
-#endif
 #ifndef SV_PYTHON_ROOT
 #define SV_PYTHON_ROOT ""
 #endif
@@ -46,72 +41,25 @@ PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "_supervisor", "Supervisor worker
 
 PyObject* init_supervisor_module() { return PyModule_Create(&g_module); }
 
-std::string utf8(PyObject* s) {
-  Py_ssize_t n = 0;
-  const char* p = PyUnicode_AsUTF8AndSize(s, &n);
-  if (!p) {
-    PyErr_Clear();
-    return "";
-  }
-  return std::string(p, static_cast<std::size_t>(n));
-}
-
-// The pending Python exception as "Type: message\n\n<traceback>", clearing it.
-std::string fetch_error() {
-  PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
-  PyErr_Fetch(&type, &value, &tb);
-  if (!type) return "unknown Python error";
-  PyErr_NormalizeException(&type, &value, &tb);
-  std::string text;
-  if (PyObject* mod = PyImport_ImportModule("traceback")) {
-    PyObject* lines = PyObject_CallMethod(mod, "format_exception", "OOO", type, value ? value : Py_None,
-                                          tb ? tb : Py_None);
-    if (lines) {
-      PyObject* empty = PyUnicode_FromString("");
-      PyObject* joined = PyUnicode_Join(empty, lines);
-      if (joined) text = utf8(joined);
-      Py_XDECREF(joined);
-      Py_XDECREF(empty);
-      Py_DECREF(lines);
-    }
-    Py_DECREF(mod);
-  }
-  PyErr_Clear();
-  std::string head;
-  if (value) {
-    PyObject* s = PyObject_Str(value);
-    if (s) head = utf8(s);
-    Py_XDECREF(s);
-  }
-  PyErr_Clear();
-  std::string name = reinterpret_cast<PyTypeObject*>(type)->tp_name;
-  Py_XDECREF(type);
-  Py_XDECREF(value);
-  Py_XDECREF(tb);
-  return name + ": " + head + "\n\n" + text;
-}
-
-std::wstring widen(const std::string& s) { return std::wstring(s.begin(), s.end()); }
-
 class PythonShell : public Shell {
  public:
   PythonShell(const ShellConfig& config, ProgressSink progress) {
     g_progress = std::move(progress);
-    start_interpreter();
-    PyGILState_STATE gil = PyGILState_Ensure();
-    try {
-      load_runner(config);
-    } catch (...) {
-      PyGILState_Release(gil);
-      throw;
-    }
-    PyGILState_Release(gil);
+    const char* root_env = std::getenv("SV_PYTHON_ROOT");
+    std::string root = root_env && *root_env ? root_env : SV_PYTHON_ROOT;
+    // Models next to the workflow file import without further set-up; appended, so they cannot shadow the
+    // standard library.
+    std::vector<std::string> back;
+    if (!config.source_dir.empty()) back.push_back(config.source_dir);
+    pyembed::start({{"_supervisor", &init_supervisor_module}}, {root}, back);
+    pyembed::Gil gil;
+    load_runner(config);
   }
 
   TaskOutcome run(const TaskInput& task) override {
     TaskOutcome out;
     out.start_time = core::wall_now();
-    PyGILState_STATE gil = PyGILState_Ensure();
+    pyembed::Gil gil;
     PyObject* args[5] = {
         PyLong_FromUnsignedLong(task.model), PyLong_FromUnsignedLongLong(task.task_id),
         PyUnicode_FromStringAndSize(task.node_id.data(), static_cast<Py_ssize_t>(task.node_id.size())),
@@ -122,7 +70,7 @@ class PythonShell : public Shell {
     for (PyObject* a : args) Py_XDECREF(a);
     if (!ret) {
       out.ok = false;
-      out.error = "model_runner failed outside the model: " + fetch_error();
+      out.error = "model_runner failed outside the model: " + pyembed::fetch_error();
     } else if (!PyTuple_Check(ret) || PyTuple_Size(ret) != 4) {
       out.ok = false;
       out.error = "model_runner.shell.run_task returned something other than a 4-tuple";
@@ -137,68 +85,31 @@ class PythonShell : public Shell {
           out.objective = v;
         }
       }
-      out.result = utf8(PyTuple_GET_ITEM(ret, 2));
-      out.error = utf8(PyTuple_GET_ITEM(ret, 3));
+      out.result = pyembed::utf8(PyTuple_GET_ITEM(ret, 2));
+      out.error = pyembed::utf8(PyTuple_GET_ITEM(ret, 3));
     }
     Py_XDECREF(ret);
-    PyGILState_Release(gil);
     out.end_time = core::wall_now();
     return out;
   }
 
  private:
-  static void start_interpreter() {
-    if (Py_IsInitialized()) throw core::ModelError("the embedded Python interpreter was started twice");
-    PyImport_AppendInittab("_supervisor", &init_supervisor_module);
-    PyConfig cfg;
-    PyConfig_InitPythonConfig(&cfg);
-    cfg.install_signal_handlers = 0;  // signals belong to the MPI launcher and the supervisor
-    cfg.parse_argv = 0;
-    // The embedded sys.executable would otherwise be whatever launched us (a pyenv shim, mpiexec), and
-    // code that starts a child Python (multiprocessing) would start the wrong one.
-    const char* exe = std::getenv("SV_PYTHON_EXECUTABLE");
-    std::wstring wexe = widen(exe && *exe ? exe : SV_PYTHON_EXECUTABLE);
-    PyStatus st = PyConfig_SetString(&cfg, &cfg.executable, wexe.c_str());
-    if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&cfg);
-    PyConfig_Clear(&cfg);
-    if (PyStatus_Exception(st))
-      throw core::ModelError(std::string("cannot start the embedded Python: ") +
-                             (st.err_msg ? st.err_msg : "unknown error"));
-    // Release the GIL so threads the model starts can run between tasks; every call takes it back.
-    PyEval_SaveThread();
-  }
-
   void load_runner(const ShellConfig& config) {
-    const char* root_env = std::getenv("SV_PYTHON_ROOT");
-    std::string root = root_env && *root_env ? root_env : SV_PYTHON_ROOT;
-    PyObject* path = PySys_GetObject("path");  // borrowed
-    if (path && !root.empty()) {
-      PyObject* s = PyUnicode_FromString(root.c_str());
-      PyList_Insert(path, 0, s);
-      Py_DECREF(s);
-    }
-    if (path && !config.source_dir.empty()) {
-      // Models next to the workflow file import without further set-up; appended, so they cannot shadow
-      // the standard library.
-      PyObject* s = PyUnicode_FromString(config.source_dir.c_str());
-      PyList_Append(path, s);
-      Py_DECREF(s);
-    }
     PyObject* mod = PyImport_ImportModule("model_runner.shell");
     if (!mod)
       throw core::ModelError("cannot import model_runner.shell (set SV_PYTHON_ROOT to the folder holding "
-                             "model_runner/): " + fetch_error());
+                             "model_runner/): " + pyembed::fetch_error());
     PyObject* configure = PyObject_GetAttrString(mod, "configure");
     run_task_ = PyObject_GetAttrString(mod, "run_task");
     Py_DECREF(mod);
     if (!configure || !run_task_) {
       Py_XDECREF(configure);
-      throw core::ModelError("model_runner.shell lacks configure/run_task: " + fetch_error());
+      throw core::ModelError("model_runner.shell lacks configure/run_task: " + pyembed::fetch_error());
     }
     std::string cfg = config_json(config);
     PyObject* r = PyObject_CallFunction(configure, "s#", cfg.data(), static_cast<Py_ssize_t>(cfg.size()));
     Py_DECREF(configure);
-    if (!r) throw core::ModelError(fetch_error());
+    if (!r) throw core::ModelError(pyembed::fetch_error());
     Py_DECREF(r);
   }
 
