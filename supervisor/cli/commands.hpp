@@ -6,14 +6,16 @@
 namespace sv::cli {
 
 struct RunArgs {
-  std::string workflow;  // path to the workflow YAML
-  std::string out_dir;   // "" = runs/<name>-<timestamp>
+  std::string workflow;  // path to the workflow YAML ("" for `resume`: the run's own)
+  std::string out_dir;   // "" = runs/<name>-<timestamp>; for `resume`, the run directory
   int workers = 0;       // 0 = resources.workers from the YAML
+  bool resume = false;   // continue the run in out_dir: done tasks are kept, the rest run
+  bool force = false;    // resume even though the workflow file changed
 };
 
-/// `supervisor run`: outside MPI, validates and starts the MPI job (mpiexec) running itself; inside an
-/// MPI job (mpiexec/srun started us), runs as server or worker by rank.
-int cmd_run(const RunArgs& args, int argc, char** argv);
+/// `supervisor run` and `supervisor resume`: outside MPI, validate and start the MPI job (mpiexec) running
+/// this same command; inside an MPI job (mpiexec/srun started us), run as server or worker by rank.
+int cmd_run(const RunArgs& args);
 int cmd_validate(const std::string& workflow);
 int cmd_status(const std::string& run_dir);
 

@@ -16,6 +16,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--workers,-w", run.workers, "Worker ranks (default: resources.workers)")
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--out,-o", run.out_dir, "Run directory (default: runs/<name>-<timestamp>)");
+  run_cmd->add_flag("--resume", run.resume, "Continue the run in --out if it exists (done tasks are kept)");
+  run_cmd->add_flag("--force", run.force, "With --resume: go on even though the workflow file changed");
+
+  sv::cli::RunArgs resume;
+  resume.resume = true;
+  auto* resume_cmd = app.add_subcommand("resume", "Continue an interrupted run: done tasks are kept, the rest run");
+  resume_cmd->add_option("run_dir", resume.out_dir, "Run directory")->required();
+  resume_cmd->add_option("--workers,-w", resume.workers, "Worker ranks (default: resources.workers)")
+      ->check(CLI::PositiveNumber);
+  resume_cmd->add_flag("--force", resume.force, "Go on even though the workflow file changed since the run started");
 
   std::string validate_file;
   auto* validate_cmd = app.add_subcommand("validate", "Check a workflow file without running it");
@@ -32,7 +42,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run_cmd) return sv::cli::cmd_run(run, argc, argv);
+    if (*run_cmd) return sv::cli::cmd_run(run);
+    if (*resume_cmd) return sv::cli::cmd_run(resume);
     if (*validate_cmd) return sv::cli::cmd_validate(validate_file);
     if (*status_cmd) return sv::cli::cmd_status(status_dir);
   } catch (const sv::core::Error& e) {

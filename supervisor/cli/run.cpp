@@ -12,6 +12,7 @@
 #include "balancer/mpi_comm.hpp"
 #include "balancer/worker_loop.hpp"
 #include "cli/commands.hpp"
+#include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/summary.hpp"
@@ -37,10 +38,6 @@ std::string hostname() {
   return buf;
 }
 
-std::string default_out_dir(const spec::WorkflowSpec& spec) {
-  return "runs/" + core::sanitize_name(spec.name) + "-" + core::timestamp_for_path(core::wall_now());
-}
-
 std::string model_name(const spec::ModelSpec& m) {
   switch (m.kind) {
     case spec::ModelKind::python:
@@ -55,13 +52,13 @@ std::string model_name(const spec::ModelSpec& m) {
 }
 
 // What rank 0 tells every rank before the job starts.
-struct JobPlan {
+struct StartMessage {
   bool ok = false;
   std::string error;
   std::string spec_text, spec_path, source_dir, out_dir;
 };
 
-void broadcast(JobPlan& plan, int rank) {
+void broadcast(StartMessage& plan, int rank) {
   core::Json j;
   if (rank == 0)
     j = {{"ok", plan.ok}, {"error", plan.error}, {"spec_text", plan.spec_text}, {"spec_path", plan.spec_path},
@@ -82,11 +79,12 @@ void broadcast(JobPlan& plan, int rank) {
   }
 }
 
-// Rank 0: create the run directory and store. Refuses to touch an existing run.
-std::unique_ptr<store::Store> prepare_run(const spec::WorkflowSpec& spec, const std::string& out_dir) {
+// Rank 0: the run's store — created for a fresh run, reopened for a resumed (or submitted) one, whose
+// recorded tasks come back in `previous`.
+std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::TaskRow>& previous);
+
+std::unique_ptr<store::Store> create_run(const spec::WorkflowSpec& spec, const std::string& out_dir) {
   std::string db = store_path(out_dir);
-  if (fs::exists(db))
-    throw core::UsageError(out_dir + ": already holds a run; choose another --out (runs are never overwritten)");
   std::error_code ec;
   fs::create_directories(fs::path(out_dir) / "tasks", ec);
   if (ec) throw core::UsageError(out_dir + ": cannot create the run directory (" + ec.message() + ")");
@@ -107,8 +105,21 @@ std::unique_ptr<store::Store> prepare_run(const spec::WorkflowSpec& spec, const 
   return store::Store::create(db, info);
 }
 
+std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::TaskRow>& previous) {
+  if (plan.mode == JobPlan::Mode::fresh) return create_run(plan.spec, plan.out_dir);
+  auto store = store::Store::open(store_path(plan.out_dir), store::OpenMode::read_write);
+  if (plan.spec_changed) {
+    store->set_spec(plan.spec.source_text, core::hash_hex(plan.spec.source_text));
+    store->add_event("resume", "workflow file changed; resumed with --force", core::wall_now());
+  }
+  previous = store->tasks();
+  store->set_run_status("running");
+  store->flush();
+  return store;
+}
+
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
-               const std::string& out_dir) {
+               const std::string& out_dir, std::vector<store::TaskRow> previous) {
   store::SessionInfo session;
   session.started = core::wall_now();
   session.workers = comm.size() - 1;
@@ -118,7 +129,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   session.status = "running";
   auto session_id = store.begin_session(session);
 
-  auto workflow = engine::make_workflow(spec, engine::WorkflowEnv{out_dir, comm.size() - 1, true});
+  auto workflow = engine::make_workflow(spec, engine::WorkflowEnv{out_dir, previous, comm.size() - 1, true});
   engine::ServerOptions options;
   int retries = spec.model.retries;
   // `on_failure: retry` asks the engine to run a failed evaluation again before the optimizer hears of it.
@@ -130,6 +141,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
 
   engine::Server server(comm, store, *workflow, options);
+  if (!previous.empty()) {
+    std::size_t kept = 0;
+    for (const auto& row : previous) kept += row.status == store::TaskStatus::done;
+    std::fprintf(stderr, "supervisor: resuming %s: %zu tasks recorded, %zu done\n", out_dir.c_str(),
+                 previous.size(), kept);
+    server.restore(std::move(previous));
+  }
   engine::RunOutcome outcome = server.run();
   line.finish();
 
@@ -189,38 +207,41 @@ int run_in_mpi(const RunArgs& args) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
 
-  JobPlan plan;
+  StartMessage start;
   std::unique_ptr<store::Store> store;
+  std::vector<store::TaskRow> previous;
   spec::WorkflowSpec spec;
   if (rank == 0) {
     try {
       if (size < 2) throw core::UsageError("the MPI job has 1 rank; it needs a server and at least one worker");
-      spec = spec::load_workflow(args.workflow);
+      JobPlan plan = plan_job(args);
       // Validates the workflow's inputs (sweep files, optimizer) before any rank starts.
-      engine::make_workflow(spec, engine::WorkflowEnv{"", size - 1, false});
-      plan.out_dir = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
-      store = prepare_run(spec, plan.out_dir);
-      plan.ok = true;
-      plan.spec_text = spec.source_text;
-      plan.spec_path = spec.source_path;
-      plan.source_dir = spec.source_dir;
+      engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, size - 1, false});
+      store = open_run(plan, previous);
+      spec = plan.spec;
+      start.ok = true;
+      start.out_dir = plan.out_dir;
+      start.spec_text = spec.source_text;
+      start.spec_path = spec.source_path;
+      start.source_dir = spec.source_dir;
     } catch (const core::Error& e) {
-      plan.error = e.what();
+      start.error = e.what();
     }
   }
-  broadcast(plan, rank);
-  if (!plan.ok) {
-    if (rank == 0) std::fprintf(stderr, "supervisor: error: %s\n", plan.error.c_str());
+  broadcast(start, rank);
+  if (!start.ok) {
+    if (rank == 0) std::fprintf(stderr, "supervisor: error: %s\n", start.error.c_str());
     MPI_Finalize();
     return 2;
   }
-  if (rank != 0) spec = spec::parse_workflow(plan.spec_text, plan.spec_path, plan.source_dir);
+  if (rank != 0) spec = spec::parse_workflow(start.spec_text, start.spec_path, start.source_dir);
 
   int code = 0;
   {
     balancer::MpiComm comm;
     try {
-      code = rank == 0 ? run_server(comm, spec, *store, plan.out_dir) : run_worker_rank(comm, spec, plan.out_dir);
+      code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous))
+                       : run_worker_rank(comm, spec, start.out_dir);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.
       std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
@@ -243,18 +264,23 @@ int run_in_mpi(const RunArgs& args) {
 
 std::string store_path(const std::string& run_dir) { return (fs::path(run_dir) / "supervisor.db").string(); }
 
-int cmd_run(const RunArgs& args, int argc, char** argv) {
+int cmd_run(const RunArgs& args) {
   if (launched_under_mpi()) return run_in_mpi(args);
 
-  // Launcher: fail fast on bad input, fix the run directory once, then become `mpiexec ... supervisor run`.
-  spec::WorkflowSpec spec = spec::load_workflow(args.workflow);
-  engine::make_workflow(spec, engine::WorkflowEnv{"", 1, false});
-  int workers = args.workers > 0 ? args.workers : spec.resources.workers;
-  std::string out = fs::absolute(args.out_dir.empty() ? default_out_dir(spec) : args.out_dir).lexically_normal();
-  if (fs::exists(store_path(out)))
-    throw core::UsageError(out + ": already holds a run; choose another --out (runs are never overwritten)");
-  std::vector<std::string> command = {self_executable(), "run", spec.source_path, "--out", out,
-                                      "--workers", std::to_string(workers)};
+  // Launcher: fail fast on bad input, fix the run directory once, then become `mpiexec ... supervisor ...`
+  // running this same command in every rank.
+  JobPlan plan = plan_job(args);
+  engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, 1, false});
+  int workers = args.workers > 0 ? args.workers : plan.spec.resources.workers;
+  std::vector<std::string> command = {self_executable()};
+  if (args.workflow.empty()) {
+    command.insert(command.end(), {"resume", plan.out_dir});
+  } else {
+    command.insert(command.end(), {"run", plan.spec.source_path, "--out", plan.out_dir});
+    if (args.resume) command.push_back("--resume");
+  }
+  command.insert(command.end(), {"--workers", std::to_string(workers)});
+  if (args.force) command.push_back("--force");
   exec_mpi_job(workers + 1, command);
 }
 

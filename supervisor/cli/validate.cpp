@@ -9,7 +9,7 @@ namespace sv::cli {
 
 int cmd_validate(const std::string& workflow) {
   spec::WorkflowSpec spec = spec::load_workflow(workflow);
-  auto wf = engine::make_workflow(spec, engine::WorkflowEnv{"", spec.resources.workers, false});
+  auto wf = engine::make_workflow(spec, engine::WorkflowEnv{"", {}, spec.resources.workers, false});
   std::printf("%s: ok (%s workflow '%s', %s model", workflow.c_str(), spec::to_string(spec.kind), spec.name.c_str(),
               spec::to_string(spec.model.kind));
   if (wf->expected_total())

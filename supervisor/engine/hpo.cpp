@@ -1,5 +1,6 @@
 #include "engine/hpo.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -44,7 +45,39 @@ core::Json param_json(const spec::ParamSpec& p) {
 }
 }  // namespace
 
-core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers) {
+core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id, const std::string& params,
+                          bool done, std::optional<double> objective, const std::string& result,
+                          const std::string& error) {
+  core::Json objectives = core::Json::object();
+  core::Json parsed = core::Json::parse(result, nullptr, /*allow_exceptions=*/false);
+  bool ok = done && objective && std::isfinite(*objective);
+  for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
+    const auto& metric = spec.objectives[i].metric;
+    if (i == 0 && objective && std::isfinite(*objective)) {
+      objectives[metric] = *objective;  // the runner already applied the epoch mode (last/min/max)
+    } else if (i > 0 && parsed.is_object() && parsed.contains(metric) && parsed[metric].is_number()) {
+      objectives[metric] = parsed[metric];
+    } else {
+      objectives[metric] = nullptr;
+      ok = false;
+    }
+  }
+  std::string why = error.empty() ? "no finite objective in the result" : error;
+  // Node ids of a search are the optimizer's proposal numbers, which its driver tags points with.
+  core::Json tag;
+  if (!id.empty() && id.find_first_not_of("0123456789") == std::string::npos) tag = {{"seq", std::stoll(id)}};
+  return {{"type", "result"},
+          {"id", id},
+          {"params", core::Json::parse(params, nullptr, false)},
+          {"tag", tag},
+          {"ok", ok},
+          {"objective", ok ? core::Json(*objective) : core::Json()},
+          {"objectives", objectives},
+          {"error", ok ? std::string() : why}};
+}
+
+core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers,
+                            const std::vector<store::TaskRow>& previous) {
   core::Json space = core::Json::array();
   for (const auto& p : spec.space) space.push_back(param_json(p));
   core::Json objectives = core::Json::array();
@@ -56,20 +89,65 @@ core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& r
   if (!o.module.empty()) opt["module"] = o.module;
   if (!o.path.empty()) opt["path"] = o.path;
   if (o.settings) opt["settings"] = *o.settings;
+  std::vector<const store::TaskRow*> finals;
+  for (const auto& row : previous)
+    if (row.result_seq > 0 && (row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed))
+      finals.push_back(&row);
+  std::sort(finals.begin(), finals.end(), [](auto* a, auto* b) { return a->result_seq < b->result_seq; });
+  core::Json replay = core::Json::array();
+  for (const auto* row : finals)
+    replay.push_back(result_message(spec, row->node_id, row->params, row->status == store::TaskStatus::done,
+                                    row->objective, row->result, row->error));
   core::Json config = {{"run_dir", run_dir}, {"workers", workers}, {"space", space},
-                       {"objectives", objectives}, {"optimizer", opt}, {"replay", core::Json::array()}};
+                       {"objectives", objectives}, {"optimizer", opt}, {"replay", replay}};
   if (spec.objectives.size() > 1)
     config["multi"] = {{"mode", spec.multi.combine == spec::Combine::pareto ? "pareto" : "weighted"},
                        {"alpha", spec.multi.alpha}};
   return config;
 }
 
-HpoWorkflow::HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port)
-    : spec_(spec), port_(std::move(port)), max_evals_(spec.optimizer.max_evals) {
+HpoWorkflow::HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port,
+                         std::vector<store::TaskRow> previous)
+    : spec_(spec), port_(std::move(port)), previous_(std::move(previous)), max_evals_(spec.optimizer.max_evals) {
   if (!port_) closed_ = true;
 }
 
-void HpoWorkflow::start(Graph&) { started_ = core::mono_now(); }
+void HpoWorkflow::start(Graph& graph) {
+  started_ = core::mono_now();
+  // A resumed search: the nodes the optimizer proposed before, in proposal order.
+  std::sort(previous_.begin(), previous_.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const auto& row : previous_) {
+    core::Json params = core::Json::parse(row.params, nullptr, false);
+    core::Json tag;
+    if (row.node_id.find_first_not_of("0123456789") == std::string::npos) tag = {{"seq", std::stoll(row.node_id)}};
+    add_point(graph, {{"params", params}, {"tag", tag}}, /*resend=*/true);
+  }
+  previous_.clear();
+}
+
+void HpoWorkflow::add_point(Graph& graph, const core::Json& point, bool resend) {
+  const core::Json& params = point.contains("params") ? point["params"] : point;
+  if (!params.is_object()) {
+    fatal_ = "the optimizer proposed a point that is not a JSON object: " + point.dump().substr(0, 300);
+    closed_ = true;
+    return;
+  }
+  NodeDef def;
+  const core::Json* tag = point.contains("tag") ? &point["tag"] : nullptr;
+  if (resend && tag && tag->is_object() && tag->contains("seq") && (*tag)["seq"].is_number_integer()) {
+    // A point the engine may have already: the id is its proposal number; skip it when present.
+    std::string id = std::to_string((*tag)["seq"].get<long long>());
+    if (graph.find(id)) return;
+    proposed_ = std::max<std::size_t>(proposed_, std::stoull(id));
+    def.id = id;
+  } else {
+    if (max_evals_ > 0 && proposed_ >= static_cast<std::size_t>(max_evals_)) return;
+    def.id = std::to_string(++proposed_);
+  }
+  def.params = params.dump();
+  std::size_t index = graph.add(std::move(def));
+  if (tag) tags_[index] = *tag;
+}
 
 void HpoWorkflow::stop(const std::string& reason) {
   if (!accepting_) return;
@@ -117,20 +195,10 @@ void HpoWorkflow::handle(Graph& graph, const std::string& message) {
       closed_ = true;
       return;
     }
+    bool resend = m.value("resend", false);
     for (const auto& point : m["points"]) {
-      if (!accepting_) break;
-      if (max_evals_ > 0 && proposed_ >= static_cast<std::size_t>(max_evals_)) break;
-      const core::Json& params = point.contains("params") ? point["params"] : point;
-      if (!params.is_object()) {
-        fatal_ = "the optimizer proposed a point that is not a JSON object: " + point.dump().substr(0, 300);
-        closed_ = true;
-        return;
-      }
-      NodeDef def;
-      def.id = std::to_string(++proposed_);
-      def.params = params.dump();
-      std::size_t index = graph.add(std::move(def));
-      if (point.contains("tag")) tags_[index] = point["tag"];
+      if (!accepting_ || fatal_) break;
+      add_point(graph, point, resend);
     }
   } else if (type == "event") {
     if (record_event) {
@@ -155,49 +223,33 @@ void HpoWorkflow::handle(Graph& graph, const std::string& message) {
   }
 }
 
-core::Json HpoWorkflow::objectives_of(const Node& node) const {
-  core::Json out = core::Json::object();
-  core::Json result = core::Json::parse(node.result, nullptr, /*allow_exceptions=*/false);
-  for (std::size_t i = 0; i < spec_.objectives.size(); ++i) {
-    const auto& metric = spec_.objectives[i].metric;
-    if (i == 0 && node.objective) {
-      out[metric] = *node.objective;  // the runner already applied the epoch mode (last/min/max)
-    } else if (result.is_object() && result.contains(metric) && result[metric].is_number()) {
-      out[metric] = result[metric];
-    } else {
-      out[metric] = nullptr;
-    }
+void HpoWorkflow::after_result(std::optional<double> objective, bool ok) {
+  ++results_;
+  if (ok && objective && spec_.optimizer.target) {
+    bool minimize = spec_.objective.goal == spec::ObjectiveGoal::minimize;
+    if (minimize ? *objective <= *spec_.optimizer.target : *objective >= *spec_.optimizer.target) stop("target");
   }
-  return out;
+  if (max_evals_ > 0 && results_ >= static_cast<std::size_t>(max_evals_) && accepting_) stop("max_evals");
 }
 
 void HpoWorkflow::on_node_finished(Graph& graph, std::size_t index) {
   const Node& n = graph.node(index);
-  ++results_;
-  bool ok = n.state == NodeState::done && n.objective && std::isfinite(*n.objective);
-  core::Json objectives = objectives_of(n);
-  for (auto it = objectives.begin(); ok && it != objectives.end(); ++it)
-    if (it->is_null()) ok = false;
-  core::Json msg = {{"type", "result"},
-                    {"id", n.def.id},
-                    {"params", core::Json::parse(n.def.params)},
-                    {"ok", ok},
-                    {"objective", ok ? core::Json(*n.objective) : core::Json()},
-                    {"objectives", objectives},
-                    {"error", ok ? std::string() : (n.error.empty() ? "no finite objective in the result" : n.error)}};
+  core::Json msg = result_message(spec_, n.def.id, n.def.params, n.state == NodeState::done, n.objective, n.result,
+                                  n.error);
   auto tag = tags_.find(index);
   if (tag != tags_.end()) {
     msg["tag"] = tag->second;
     tags_.erase(tag);
   }
   if (port_ && !port_->finished()) port_->send(msg.dump());
+  after_result(n.objective, msg["ok"].get<bool>());
+}
 
-  if (ok && spec_.optimizer.target) {
-    bool minimize = spec_.objective.goal == spec::ObjectiveGoal::minimize;
-    if (minimize ? *n.objective <= *spec_.optimizer.target : *n.objective >= *spec_.optimizer.target)
-      stop("target");
-  }
-  if (max_evals_ > 0 && results_ >= static_cast<std::size_t>(max_evals_) && accepting_) stop("max_evals");
+void HpoWorkflow::on_node_restored(Graph& graph, std::size_t index) {
+  // The optimizer has this result through its replay; only the stop rules need to count it.
+  const Node& n = graph.node(index);
+  tags_.erase(index);
+  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective));
 }
 
 }  // namespace sv::engine

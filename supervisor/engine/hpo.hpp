@@ -10,20 +10,32 @@
 
 #include "eq/port.hpp"
 #include "engine/workflow.hpp"
+#include "store/store.hpp"
 
 namespace sv::engine {
 
-/// The configuration the optimizer host receives (eq_py/PROTOCOL.md): space, objectives, optimizer.
-core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers);
+/// The configuration the optimizer host receives (eq_py/PROTOCOL.md): space, objectives, optimizer, and
+/// for a resumed run the recorded results to replay, in the order the optimizer first had them.
+core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers,
+                            const std::vector<store::TaskRow>& previous = {});
+
+/// The result message the optimizer receives for one evaluation (eq_py/PROTOCOL.md).
+core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id, const std::string& params,
+                          bool done, std::optional<double> objective, const std::string& result,
+                          const std::string& error);
 
 class HpoWorkflow : public Workflow {
  public:
-  /// `port` may be null for validation only (nothing is proposed then).
-  HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port);
+  /// `port` may be null for validation only (nothing is proposed then). `previous`: every task an earlier
+  /// session recorded; their nodes are re-created first, under the same ids, so the engine has what the
+  /// replaying optimizer believes it proposed.
+  HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port,
+              std::vector<store::TaskRow> previous = {});
   void start(Graph& graph) override;
   void poll(Graph& graph) override;
   void finish(Graph& graph) override;
   void on_node_finished(Graph& graph, std::size_t index) override;
+  void on_node_restored(Graph& graph, std::size_t index) override;
   bool exhausted() const override { return closed_; }
   std::size_t expected_total() const override { return static_cast<std::size_t>(max_evals_); }
   std::optional<std::string> fatal() const override { return fatal_; }
@@ -31,10 +43,12 @@ class HpoWorkflow : public Workflow {
  private:
   void handle(Graph& graph, const std::string& message);
   void stop(const std::string& reason);
-  core::Json objectives_of(const Node& node) const;
+  void add_point(Graph& graph, const core::Json& point, bool resend);
+  void after_result(std::optional<double> objective, bool ok);
 
   spec::WorkflowSpec spec_;
   std::unique_ptr<eq::OptimizerPort> port_;
+  std::vector<store::TaskRow> previous_;
   int max_evals_;
   std::size_t proposed_ = 0;
   std::size_t results_ = 0;

@@ -1,5 +1,6 @@
 #include "engine/server.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/clock.hpp"
@@ -77,8 +78,10 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
   row.error = m.error;
 
   bool ok = m.status == balancer::TaskStatusCode::ok;
+  if (!ok) ++tasks_[index].failures;
   if (ok) {
     row.status = store::TaskStatus::done;
+    row.result_seq = ++result_seq_;
     std::optional<double> objective;
     if (m.has_objective && std::isfinite(m.objective)) {
       objective = m.objective;
@@ -86,12 +89,13 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
     }
     store_.put_task(row);
     graph_.mark_done(index, std::move(m.result), objective);
-  } else if (tasks_[index].attempts <= options_.models[n.def.model].retries) {
+  } else if (tasks_[index].failures <= options_.models[n.def.model].retries) {
     row.status = store::TaskStatus::pending;  // waits for its next attempt; the error stays visible
     store_.put_task(row);
     graph_.requeue(index);
   } else {
     row.status = store::TaskStatus::failed;
+    row.result_seq = ++result_seq_;
     store_.put_task(row);
     graph_.mark_failed(index, std::move(m.error));
   }
@@ -139,6 +143,42 @@ void Server::dispatch(const balancer::Assignment& a) {
   store_.put_task(row);
 }
 
+void Server::restore(std::vector<store::TaskRow> rows) {
+  for (auto& row : rows) {
+    result_seq_ = std::max(result_seq_, row.result_seq);
+    restored_.emplace(row.node_id, std::move(row));
+  }
+}
+
+bool Server::try_restore(std::size_t index) {
+  auto it = restored_.find(graph_.node(index).def.id);
+  if (it == restored_.end()) return false;
+  store::TaskRow row = std::move(it->second);
+  restored_.erase(it);
+  TaskInfo& t = tasks_[index];
+  t.attempts = row.attempts;
+  t.submit_time = row.submit_time;
+  bool final = row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed;
+  if (!final || row.params_hash != graph_.node(index).params_hash) {
+    // Unfinished when the last session ended (or re-parameterized by a forced resume): run it again.
+    if (row.params_hash != graph_.node(index).params_hash) t.attempts = 0;
+    return false;
+  }
+  t.worker = row.worker;
+  t.dispatch_time = row.dispatch_time;
+  ++restored_count_;
+  if (row.status == store::TaskStatus::done) {
+    if (row.objective && std::isfinite(*row.objective) &&
+        (!best_ || (options_.minimize ? *row.objective < *best_ : *row.objective > *best_)))
+      best_ = row.objective;
+    graph_.mark_done(index, std::move(row.result), row.objective);
+  } else {
+    graph_.mark_failed(index, std::move(row.error));
+  }
+  workflow_.on_node_restored(graph_, index);
+  return true;
+}
+
 std::size_t Server::pump() {
   workflow_.poll(graph_);
   if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
@@ -156,6 +196,7 @@ std::size_t Server::pump() {
     double now = core::wall_now();
     if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
     for (auto index : ready) {
+      if (!restored_.empty() && try_restore(index)) continue;
       const Node& n = graph_.node(index);
       TaskInfo& t = tasks_[index];
       if (t.submit_time == 0) {

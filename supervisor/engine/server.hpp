@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "balancer/balancer.hpp"
@@ -53,6 +54,12 @@ class Server {
  public:
   Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, ServerOptions options);
 
+  /// Tasks an earlier session of this run recorded. A node that comes up with the same id and parameters
+  /// as a recorded done or failed task is not run again: its recorded result stands, and the workflow
+  /// hears of it through on_node_restored. A recorded task that had not finished runs again, its attempts
+  /// counted on from the record. Call before run().
+  void restore(std::vector<store::TaskRow> rows);
+
   /// Runs until every node is finished (or a worker reports a fatal error), then shuts the workers down.
   RunOutcome run();
 
@@ -70,11 +77,13 @@ class Server {
 
  private:
   struct TaskInfo {
-    int attempts = 0;
+    int attempts = 0;   // starts, across sessions
+    int failures = 0;   // failed attempts in this campaign, for model.retries
     int worker = -1;
     double submit_time = 0, dispatch_time = 0;
   };
   store::TaskRow row_for(std::size_t index) const;
+  bool try_restore(std::size_t index);
   void dispatch(const balancer::Assignment& a);
   void shutdown_workers();
   Progress progress() const;
@@ -89,6 +98,9 @@ class Server {
   std::vector<std::string> hosts_;    // by rank
   std::string send_buffer_;
   std::optional<double> best_;
+  std::unordered_map<std::string, store::TaskRow> restored_;  // node id -> record of an earlier session
+  std::int64_t result_seq_ = 0;
+  std::size_t restored_count_ = 0;
   std::optional<std::string> fatal_;
   double started_ = 0;
 };

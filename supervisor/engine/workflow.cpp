@@ -22,9 +22,10 @@ std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const Workflo
   if (env.start_optimizer) {
     const char* root_env = std::getenv("SV_EQ_PY_ROOT");
     std::string root = root_env && *root_env ? root_env : SV_EQ_PY_ROOT;
-    port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers).dump(), {root});
+    port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(),
+                                      {root});
   }
-  return std::make_unique<HpoWorkflow>(spec, std::move(port));
+  return std::make_unique<HpoWorkflow>(spec, std::move(port), env.previous);
 }
 }  // namespace
 

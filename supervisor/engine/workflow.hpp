@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/graph.hpp"
+#include "store/store.hpp"
 #include "spec/workflow_spec.hpp"
 
 namespace sv::engine {
@@ -21,6 +22,9 @@ class Workflow {
   /// Adds up to `wanted` more nodes if the workflow has them.
   virtual void top_up(Graph& graph, std::size_t wanted) {}
   virtual void on_node_finished(Graph& graph, std::size_t index) {}
+  /// A node whose result an earlier session of the run recorded (see Server::restore). Dynamic workflows
+  /// add its children here as on a live result; an optimizer has it through its replay instead.
+  virtual void on_node_restored(Graph& graph, std::size_t index) { on_node_finished(graph, index); }
   /// Called on every turn of the server loop: take input from outside the graph (an optimizer).
   virtual void poll(Graph& graph) {}
   /// Called once when the graph is finished, before the workers are sent home.
@@ -38,6 +42,7 @@ class Workflow {
 /// What building a workflow may need beyond its spec.
 struct WorkflowEnv {
   std::string run_dir;
+  std::vector<store::TaskRow> previous;  // a resumed run: every task earlier sessions recorded
   int workers = 1;
   bool start_optimizer = true;  // false: validate only (no optimizer thread is started)
 };

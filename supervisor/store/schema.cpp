@@ -52,7 +52,8 @@ CREATE TABLE tasks(
   end_time      REAL NOT NULL,
   objective     REAL NULL,
   result        TEXT NOT NULL,
-  error         TEXT NOT NULL);
+  error         TEXT NOT NULL,
+  result_seq    INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE metrics(
   id      INTEGER PRIMARY KEY,
   task_id INTEGER NOT NULL,

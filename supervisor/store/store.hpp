@@ -58,6 +58,7 @@ struct TaskRow {
   std::optional<double> objective;
   std::string result;        // JSON text, "" when none
   std::string error;         // message + traceback, "" when none
+  std::int64_t result_seq = 0;  // order in which the server took final results (1, 2, ...); 0 = none yet
 };
 
 struct MetricRow {
@@ -113,6 +114,8 @@ class Store {
   void set_run_status(const std::string& status);
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
+  /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
+  void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
   /// buffered and StoreError is thrown, so a later flush() can retry. No-op when nothing is buffered.
   void flush();

@@ -16,7 +16,7 @@ using detail::Statement;
 // from such constants, never from data.
 constexpr const char* kTaskColumns =
     "SELECT id, node_id, model, params, params_hash, status, attempts, worker, host, submit_time, "
-    "dispatch_time, start_time, end_time, objective, result, error FROM tasks ";
+    "dispatch_time, start_time, end_time, objective, result, error, result_seq FROM tasks ";
 
 TaskRow read_task(const Statement& q) {
   TaskRow row;
@@ -36,6 +36,7 @@ TaskRow read_task(const Statement& q) {
   row.objective = q.column_optional(13);
   row.result = q.column_text(14);
   row.error = q.column_text(15);
+  row.result_seq = q.column_int(16);
   return row;
 }
 

@@ -16,8 +16,8 @@ namespace detail {
 FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
     : upsert_task(db, path,
                   "INSERT INTO tasks(id, node_id, model, params, params_hash, status, attempts, worker, host, "
-                  "submit_time, dispatch_time, start_time, end_time, objective, result, error) "
-                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                  "submit_time, dispatch_time, start_time, end_time, objective, result, error, result_seq) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
                   // node_id is left out of the SET list: rewriting it would rewrite its UNIQUE index
                   // entry on every update. The WHERE turns a changed node_id into "0 rows changed",
                   // which write_buffers reports, instead of a silent mismatch.
@@ -99,6 +99,14 @@ std::int64_t Store::begin_session(const SessionInfo& s) {
   return sqlite3_last_insert_rowid(db_);
 }
 
+void Store::set_spec(const std::string& spec_text, const std::string& spec_hash) {
+  require_writable("set_spec");
+  detail::Statement update(db_, path_, "UPDATE runs SET spec_text = ?1, spec_hash = ?2 WHERE id = 1");
+  update.bind_text(1, spec_text);
+  update.bind_text(2, spec_hash);
+  update.execute();
+}
+
 void Store::end_session(std::int64_t id, const std::string& status, double ended) {
   require_writable("end_session");
   detail::Statement update(db_, path_, "UPDATE sessions SET status = ?1, ended = ?2 WHERE id = ?3");
@@ -157,6 +165,7 @@ void Store::write_buffers(detail::FlushStatements& st) {
     t.bind_optional(14, row->objective);
     t.bind_text(15, row->result);
     t.bind_text(16, row->error);
+    t.bind_int(17, row->result_seq);
     t.execute();
     if (sqlite3_changes(db_) == 0) {
       throw core::StoreError(path_ + ": task " + std::to_string(row->id) + " is recorded for node '" +
