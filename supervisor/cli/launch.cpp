@@ -1,6 +1,7 @@
 // Starting the MPI job from a login shell: `supervisor run` re-executes itself under mpiexec with the
 // flags this machine needs (root, more ranks than cores, no core pinning), as an argv list.
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -43,7 +44,13 @@ std::string self_executable() {
   }
   // The progress line is drawn only when the person who started us watches a terminal; rank 0's own
   // stderr is a pipe to mpiexec.
-  if (isatty(STDERR_FILENO)) setenv("SV_PROGRESS_TTY", "1", 1);
+  // It is cut to the terminal's width, since a line that wraps cannot be redrawn in place.
+  if (isatty(STDERR_FILENO)) {
+    setenv("SV_PROGRESS_TTY", "1", 1);
+    winsize ws{};
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      setenv("SV_PROGRESS_COLUMNS", std::to_string(ws.ws_col).c_str(), 1);
+  }
   args.insert(args.end(), command.begin(), command.end());
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(const_cast<char*>(a.c_str()));

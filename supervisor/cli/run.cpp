@@ -1,8 +1,13 @@
 // `supervisor run`: the launcher side (outside MPI) and the job side (inside MPI). Rank 0 prepares the
 // run directory and store, then tells every rank, in one broadcast, either what to run or why not to, so
 // a bad start ends all ranks with one clear message instead of a hang.
+#include <fcntl.h>
 #include <mpi.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -105,8 +110,33 @@ std::unique_ptr<store::Store> create_run(const spec::WorkflowSpec& spec, const s
   return store::Store::create(db, info);
 }
 
+// One server per run at a time: a second `resume` while the first job (or ranks it left behind) still
+// writes would interleave two sessions in one store. The lock lives as long as rank 0's process.
+void lock_run(const std::string& out_dir) {
+  std::string path = (fs::path(out_dir) / "supervisor.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw core::UsageError(out_dir + ": cannot create " + path + " (" + std::strerror(errno) + ")");
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[256] = {0};
+    ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    throw core::UsageError(out_dir + ": the run is active in another supervisor (" +
+                           (n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : std::string("unknown")) +
+                           "); wait for it or stop it first");
+  }
+  std::string me = "pid " + std::to_string(getpid()) + " on " + hostname();
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, me.data(), me.size(), 0) < 0) {
+    // The holder's description is a courtesy; the lock itself is what protects the run.
+  }
+}
+
 std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::TaskRow>& previous) {
-  if (plan.mode == JobPlan::Mode::fresh) return create_run(plan.spec, plan.out_dir);
+  if (plan.mode == JobPlan::Mode::fresh) {
+    auto store = create_run(plan.spec, plan.out_dir);
+    lock_run(plan.out_dir);
+    return store;
+  }
+  lock_run(plan.out_dir);
   auto store = store::Store::open(store_path(plan.out_dir), store::OpenMode::read_write);
   if (plan.spec_changed) {
     store->set_spec(plan.spec.source_text, core::hash_hex(plan.spec.source_text));

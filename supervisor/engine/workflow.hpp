@@ -22,6 +22,9 @@ class Workflow {
   /// Adds up to `wanted` more nodes if the workflow has them.
   virtual void top_up(Graph& graph, std::size_t wanted) {}
   virtual void on_node_finished(Graph& graph, std::size_t index) {}
+  /// The worker rank whose task for the node just reported (each attempt), before on_node_finished: a
+  /// workflow that hands weights parent -> child uses it as the child's preferred worker.
+  virtual void on_node_ran(std::size_t index, int worker) {}
   /// A node whose result an earlier session of the run recorded (see Server::restore). Dynamic workflows
   /// add its children here as on a live result; an optimizer has it through its replay instead.
   virtual void on_node_restored(Graph& graph, std::size_t index) { on_node_finished(graph, index); }

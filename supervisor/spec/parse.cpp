@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
+#include "spec/dataflow_parse.hpp"
 #include "spec/search_parse.hpp"
 #include "spec/yaml_reader.hpp"
 
@@ -185,6 +187,19 @@ SweepSpec parse_sweep(const YamlReader& r, const Field& f) {
   return sweep;
 }
 
+// `models:` (dag): name -> model, each parsed like `model:`; the names are what nodes' `model:` says.
+std::vector<ModelSpec> parse_model_table(const YamlReader& r, const Field& f) {
+  std::vector<ModelSpec> table;
+  for (const Field& entry : r.mapping(f).fields) {
+    if (!core::is_valid_node_id(entry.key))
+      r.fail(entry, "model names use letters, digits, _ . - (got \"" + entry.key + "\")");
+    table.push_back(parse_model(r, entry));
+    table.back().name = entry.key;
+  }
+  if (table.empty()) r.fail(f, "no models (name each: `train: {kind: python, entry: pkg.mod:run}`)");
+  return table;
+}
+
 std::vector<YAML::Node> load_documents(const YamlReader& r, const std::string& text) {
   try {
     return YAML::LoadAll(text);
@@ -206,7 +221,7 @@ WorkflowSpec parse_workflow(const std::string& text, const std::string& origin, 
     r.fail(docs[1].Mark(), "",
            "a second YAML document starts here (a workflow file holds one; remove the `---` before it)");
   Mapping top = r.mapping(r.root(docs[0]), {"name", "workflow", "model", "objective", "sweep", "resources",
-                                            "site", "space", "optimizer", "sublearning", "uq", "nodes"});
+                                            "site", "space", "optimizer", "sublearning", "uq", "nodes", "models"});
 
   // Step 2: the sections this component owns.
   WorkflowSpec spec;
@@ -239,11 +254,15 @@ WorkflowSpec parse_workflow(const std::string& text, const std::string& origin, 
       spec.resources = parse_resources(r, field);
     } else if (field.key == "sweep") {
       spec.sweep = parse_sweep(r, field);
+    } else if (field.key == "models") {
+      spec.models = parse_model_table(r, field);
     }
   }
 
   if (spec.objectives.empty()) spec.objectives = {spec.objective};
   check_search(r, top, spec);
+  spec.models.insert(spec.models.begin(), spec.model);
+  parse_dataflow(r, top, spec);
 
   spec.source_dir = resolve_path(base_dir.empty() ? "." : base_dir, "");
   spec.source_text = text;

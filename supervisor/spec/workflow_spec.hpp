@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_util.hpp"
+#include "spec/dataflow_spec.hpp"
 #include "spec/search_spec.hpp"
 
 namespace sv::spec {
@@ -29,6 +30,7 @@ const char* to_string(ObjectiveMode m);
 /// substituted per argument (never through a shell). `noop`: returns at once (benchmarks, tests).
 struct ModelSpec {
   ModelKind kind = ModelKind::python;
+  std::string name;                        // its key in `models:` (dag); "" for the top-level `model:`
   std::string entry;                       // python; r ("file.R:function", file made absolute)
   std::vector<std::string> command;        // app: argv template
   std::map<std::string, std::string> env;  // app: extra environment
@@ -70,6 +72,12 @@ struct WorkflowSpec {
   std::vector<ParamSpec> space;           // hpo
   OptimizerSpec optimizer;                // hpo
   SweepSpec sweep;
+  SublearningSpec sublearning;            // sublearning
+  UqSpec uq;                              // uq
+  DagSpec dag;                            // dag
+  /// The model table NodeDef.model indexes: [0] is `model:`, then `models:` in YAML order (dag), then
+  /// workflow-added models (uq's aggregation).
+  std::vector<ModelSpec> models;
   ResourcesSpec resources;
   std::string site = "local";
   std::string source_path;  // absolute path of the YAML ("" when parsed from text)

@@ -128,7 +128,8 @@ class Store {
   std::vector<SessionInfo> sessions() const;
   StatusCounts counts() const;
   std::vector<TaskRow> tasks() const;                          // all, by id
-  std::vector<TaskRow> tasks_with_status(TaskStatus s) const;  // by id
+  /// By id, at most `limit` (< 0: all), so `status` stays quick on a run with many failures.
+  std::vector<TaskRow> tasks_with_status(TaskStatus s, int limit = -1) const;
   /// Done tasks with an objective, best first (ascending when `minimize`), at most `limit` (< 0: all).
   std::vector<TaskRow> best_tasks(int limit, bool minimize) const;
   std::optional<TaskRow> task_by_node(const std::string& node_id) const;

@@ -105,9 +105,10 @@ std::vector<TaskRow> Store::tasks() const {
   return read_tasks(q);
 }
 
-std::vector<TaskRow> Store::tasks_with_status(TaskStatus s) const {
-  Statement q(db_, path_, (std::string(kTaskColumns) + "WHERE status = ?1 ORDER BY id").c_str());
+std::vector<TaskRow> Store::tasks_with_status(TaskStatus s, int limit) const {
+  Statement q(db_, path_, (std::string(kTaskColumns) + "WHERE status = ?1 ORDER BY id LIMIT ?2").c_str());
   q.bind_static_text(1, to_string(s));
+  q.bind_int(2, limit < 0 ? -1 : limit);  // SQLite reads a negative LIMIT as "no limit"
   return read_tasks(q);
 }
 

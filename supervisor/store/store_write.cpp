@@ -26,7 +26,8 @@ FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
                   "attempts = excluded.attempts, worker = excluded.worker, host = excluded.host, "
                   "submit_time = excluded.submit_time, dispatch_time = excluded.dispatch_time, "
                   "start_time = excluded.start_time, end_time = excluded.end_time, "
-                  "objective = excluded.objective, result = excluded.result, error = excluded.error "
+                  "objective = excluded.objective, result = excluded.result, error = excluded.error, "
+                  "result_seq = excluded.result_seq "
                   "WHERE tasks.node_id = excluded.node_id",
                   Lifetime::cached),
       insert_metric(db, path,

@@ -12,13 +12,15 @@ from eqpy.testing import MIXED_SPACE, FakeEngine, mixed_objective  # noqa: E402
 
 
 def config(name, seed=1, batch=0, max_evals=24, workers=3, **extra):
-    opt = {"name": name, "seed": seed, "batch": batch, "max_evals": max_evals, **extra.pop("opt", {})}
+    opt = {"name": name, "seed": seed, "batch": batch, "max_evals": max_evals,
+           **extra.pop("opt", {})}
     return {"run_dir": "/tmp/x", "workers": workers, "space": MIXED_SPACE, "optimizer": opt,
             "objectives": [{"metric": "val_loss", "goal": "minimize"}], **extra}
 
 
 def test_streaming_keeps_workers_busy_and_spends_the_budget():
-    engine = FakeEngine(config("random", max_evals=10, workers=3), mixed_objective, order="random").run()
+    cfg = config("random", max_evals=10, workers=3)
+    engine = FakeEngine(cfg, mixed_objective, order="random").run()
     # 3 at the start, then one as each result arrives, 10 in all
     assert engine.arrivals == [(0, 3)] + [(k, 1) for k in range(1, 8)]
     assert [p[2] for p in engine.points] == [{"seq": k} for k in range(1, 11)]
@@ -32,16 +34,18 @@ def test_streaming_keeps_workers_busy_and_spends_the_budget():
 
 
 def test_batch_mode_waits_for_each_whole_batch():
-    engine = FakeEngine(config("random", batch=4, max_evals=10), mixed_objective, order="random").run()
+    cfg = config("random", batch=4, max_evals=10)
+    engine = FakeEngine(cfg, mixed_objective, order="random").run()
     # each batch only once every result of the previous one has arrived
     assert engine.arrivals == [(0, 4), (4, 4), (8, 2)]
     assert len(engine.results) == 10 and engine.messages[-1]["type"] == "done"
 
 
-@pytest.mark.parametrize("name,batch", [("random", 0), ("ga", 0), ("ga", 5), ("tpe", 0), ("nsga2", 0)])
+@pytest.mark.parametrize("name,batch", [("random", 0), ("ga", 0), ("ga", 5), ("tpe", 0),
+                                        ("nsga2", 0)])
 def test_same_seed_same_proposals_through_the_streaming_driver(name, batch):
-    runs = [FakeEngine(config(name, seed=s, batch=batch), mixed_objective, order="random", seed=11).run()
-            for s in (3, 3, 4)]
+    runs = [FakeEngine(config(name, seed=s, batch=batch), mixed_objective, order="random",
+                       seed=11).run() for s in (3, 3, 4)]
     points = [[canonical(p) for _, p, _ in e.points] for e in runs]
     assert len(points[0]) == 24
     assert points[0] == points[1]
@@ -62,7 +66,8 @@ def test_stop_ends_the_search_at_once():
     engine = FakeEngine(config("tpe", max_evals=100), mixed_objective, stop_after=5).run()
     assert len(engine.results) == 5 and len(engine.points) == 3 + 5
     assert engine.done["best"]["objective"] == min(r["objective"] for r in engine.results)
-    assert engine.events[-1]["kind"] == "log" and '"stopped": "max_evals"' in engine.events[-1]["message"]
+    last = engine.events[-1]
+    assert last["kind"] == "log" and '"stopped": "max_evals"' in last["message"]
 
 
 @pytest.mark.parametrize("policy", ["penalize", "ignore", "retry"])
@@ -72,7 +77,8 @@ def test_failed_evaluations_count_against_the_budget(policy):
             raise RuntimeError("diverged")
         return mixed_objective(p)
 
-    engine = FakeEngine(config("tpe", max_evals=20, opt={"on_failure": policy}), flaky, order="random").run()
+    cfg = config("tpe", max_evals=20, opt={"on_failure": policy})
+    engine = FakeEngine(cfg, flaky, order="random").run()
     failed = [r for r in engine.results if not r["ok"]]
     assert failed and len(engine.results) == 20
     assert engine.done["best"]["params"]["layers"] != 4
@@ -82,14 +88,15 @@ def test_multi_objective_weighted_and_pareto_through_the_host():
     def two(p):
         return {"val_loss": mixed_objective(p), "time": p["units"] * p["layers"] / 100.0}
 
-    objectives = [{"metric": "val_loss", "goal": "minimize"}, {"metric": "time", "goal": "minimize"}]
-    weighted = FakeEngine(config("ga", objectives=objectives, multi={"mode": "weighted", "alpha": 0.5}),
-                          two).run()
+    objectives = [{"metric": "val_loss", "goal": "minimize"},
+                  {"metric": "time", "goal": "minimize"}]
+    cfg = config("ga", objectives=objectives, multi={"mode": "weighted", "alpha": 0.5})
+    weighted = FakeEngine(cfg, two).run()
     best = weighted.done["best"]
     assert set(best["objectives"]) == {"val_loss", "time"}
     assert best["objective"] >= best["objectives"]["val_loss"]      # v + alpha * m, m >= 0
-    pareto = FakeEngine(config("nsga2", max_evals=30, objectives=objectives, multi={"mode": "pareto"}),
-                        two, order="random").run()
+    cfg = config("nsga2", max_evals=30, objectives=objectives, multi={"mode": "pareto"})
+    pareto = FakeEngine(cfg, two, order="random").run()
     front = pareto.done["pareto"]
     assert front and all(set(f["objectives"]) == {"val_loss", "time"} for f in front)
     vectors = [(f["objectives"]["val_loss"], f["objectives"]["time"]) for f in front]
@@ -117,6 +124,26 @@ def test_replay_restores_the_optimizer(name, batch, order):
     assert bests[0] == bests[1] + bests[2]
 
 
+@pytest.mark.parametrize("name,batch", [("ga", 0), ("tpe", 0), ("ga", 4)])
+def test_replay_resends_points_the_engine_lost(name, batch):
+    """Interrupted right after sending points, before the engine stored them: the restarted
+    optimizer sends them again (resend: true, by proposal number) instead of waiting forever."""
+    cfg = config(name, seed=6, batch=batch, max_evals=20)
+    whole = FakeEngine(cfg, mixed_objective).run()
+    first = FakeEngine(cfg, mixed_objective, crash_after=8).run()
+    snap = dict(first.snapshot)
+    lost = {node for node, _, _ in snap["points"][-2:]}   # the last two proposed, still running
+    assert lost <= set(snap["in_flight"])
+    snap["points"] = [pt for pt in snap["points"] if pt[0] not in lost]
+    snap["in_flight"] = {k: v for k, v in snap["in_flight"].items() if k not in lost}
+    resumed = FakeEngine(cfg, mixed_objective, resume=snap).run()
+    assert lost and resumed.resent
+    assert [node for node, _, _ in resumed.points] == [str(k) for k in range(1, 21)]
+    assert ([canonical(p) for _, p, _ in snap["points"]] + [canonical(p) for p in resumed.new_points]
+            == [canonical(p) for _, p, _ in whole.points])
+    assert resumed.done["best"] == whole.done["best"]
+
+
 def test_optimizer_exception_becomes_abort_with_traceback(monkeypatch):
     from eqpy.optimizers import basic
 
@@ -126,11 +153,13 @@ def test_optimizer_exception_becomes_abort_with_traceback(monkeypatch):
     monkeypatch.setattr(basic.RandomSearch, "_ask", broken)
     engine = FakeEngine(config("random"), mixed_objective).run()
     assert engine.done is None
-    assert "Traceback" in engine.abort["message"] and "ZeroDivisionError: the optimizer broke" in engine.abort["message"]
+    message = engine.abort["message"]
+    assert "Traceback" in message and "ZeroDivisionError: the optimizer broke" in message
 
 
 def test_generational_ga_in_streaming_mode_waits_for_its_generation():
-    cfg = config("ga", max_evals=30, workers=4, opt={"options": {"mode": "generational", "population": 6}})
+    options = {"mode": "generational", "population": 6}
+    cfg = config("ga", max_evals=30, workers=4, opt={"options": options})
     engine = FakeEngine(cfg, mixed_objective, order="random").run()
     assert len(engine.points) == 30 and engine.done is not None
     assert engine.arrivals[0] == (0, 4)
@@ -139,3 +168,33 @@ def test_generational_ga_in_streaming_mode_waits_for_its_generation():
     assert any(b - a > 1 for (a, _), (b, _) in zip(engine.arrivals, engine.arrivals[1:]))
     # ...but the next generation then fills every free worker at once
     assert any(n > 1 for _, n in engine.arrivals[1:])
+
+
+def test_host_uses_the_engine_module_when_it_is_there(monkeypatch):
+    """Inside the supervisor the queues are the builtin _sv_eq module's; play it with a fake."""
+    import importlib
+    import json
+    import queue
+    import types
+
+    from eqpy import bridge, host
+
+    sent, inbox = [], queue.Queue()
+    fake = types.ModuleType("_sv_eq")
+    fake.out_put = lambda text: sent.append(json.loads(text))
+    fake.in_get = inbox.get
+    monkeypatch.setitem(sys.modules, "_sv_eq", fake)
+    importlib.reload(bridge)
+    try:
+        assert bridge.connected()
+        for k in range(1, 4):
+            inbox.put(json.dumps({"type": "result", "id": str(k), "tag": {"seq": k}, "ok": True,
+                                  "objective": float(k)}))
+        host.main(json.dumps(config("random", max_evals=3, workers=3)))
+    finally:
+        monkeypatch.delitem(sys.modules, "_sv_eq")
+        importlib.reload(bridge)
+    assert not bridge.connected()
+    kinds = [m["type"] for m in sent]
+    assert kinds[0] == "points" and len(sent[0]["points"]) == 3 and kinds[-1] == "done"
+    assert sent[-1]["best"]["objective"] == 1.0 and sent[-1]["best"]["id"] == "1"

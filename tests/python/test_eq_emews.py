@@ -130,7 +130,8 @@ def test_settings_string_is_passed_verbatim_and_a_crash_aborts(algorithm):
     engine = FakeEngine({"optimizer": opt}, lambda p: p["x"]).run()
     assert engine.done is None
     message = engine.abort["message"]
-    assert message.startswith("Traceback") and "ValueError: cannot read settings file /abs/settings.json" in message
+    assert message.startswith("Traceback")
+    assert "ValueError: cannot read settings file /abs/settings.json" in message
 
 
 def test_emews_final_without_done_and_noop_algorithm(algorithm):
@@ -146,7 +147,8 @@ def test_emews_final_without_done_and_noop_algorithm(algorithm):
     ''', name="me_noop")
     engine = FakeEngine({"optimizer": opt}, lambda p: p["x"]).run()
     assert [p for _, p, _ in engine.points] == [{"x": 1}, {"x": 33}]
-    assert engine.done["best"] == {"params": {"x": 1}, "objective": 1.0, "objectives": {"objective": 1.0}, "id": "1"}
+    assert engine.done["best"] == {"params": {"x": 1}, "objective": 1.0,
+                                   "objectives": {"objective": 1.0}, "id": "1"}
 
 
 def test_emews_unreadable_message_aborts_with_a_clear_line(algorithm):
@@ -157,7 +159,8 @@ def test_emews_unreadable_message_aborts_with_a_clear_line(algorithm):
             eqpy.IN_get()
     ''', name="me_noop")
     engine = FakeEngine({"optimizer": opt}, lambda p: 0).run()
-    assert "none of Params, Settings, DONE, FINAL or ';'-joined JSON objects: '0.1,0.2'" in engine.abort["message"]
+    expected = "none of Params, Settings, DONE, FINAL or ';'-joined JSON objects: '0.1,0.2'"
+    assert expected in engine.abort["message"]
 
 
 def test_emews_stop_releases_the_algorithm_and_replay_restores_it(algorithm):

@@ -40,7 +40,8 @@ def keys(points):
 @pytest.mark.parametrize("batch", [0, 6])
 def test_proposals_are_valid_points_of_every_type(name, batch):
     space = Space(MIXED_SPACE)
-    opt = make_optimizer(name, space, seed=4, batch=batch, options={"shuffle": True} if name == "grid" else {})
+    options = {"shuffle": True} if name == "grid" else {}
+    opt = make_optimizer(name, space, seed=4, batch=batch, options=options)
     points = drive(opt, 40)
     assert len(points) == 40
     choices = {canonical(c) for c in MIXED_SPACE[4]["choices"]}
@@ -54,7 +55,8 @@ def test_proposals_are_valid_points_of_every_type(name, batch):
 def test_same_seed_same_proposals_other_seed_other(name):
     space = Space(MIXED_SPACE)
     options = {"shuffle": True} if name == "grid" else {}
-    runs = [keys(drive(make_optimizer(name, space, seed=s, options=options), 30)) for s in (7, 7, 8)]
+    runs = [keys(drive(make_optimizer(name, space, seed=s, options=options), 30))
+            for s in (7, 7, 8)]
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
 
@@ -66,10 +68,12 @@ def test_grid_enumerates_the_product_in_order_then_is_exhausted():
     opt = make_optimizer("grid", space, options={"levels": {"x": 3}})
     points = opt.ask(100)
     assert len(points) == 12 and opt.exhausted and opt.ask(5) == []
-    assert points[:3] == [{"x": 0.0, "n": 1, "c": "a"}, {"x": 0.0, "n": 1, "c": "b"}, {"x": 0.0, "n": 2, "c": "a"}]
+    assert points[:3] == [{"x": 0.0, "n": 1, "c": "a"}, {"x": 0.0, "n": 1, "c": "b"},
+                          {"x": 0.0, "n": 2, "c": "a"}]
     assert [p["x"] for p in points[::4]] == [0.0, 0.5, 1.0]
     assert len(set(keys(points))) == 12
-    shuffled = make_optimizer("grid", space, seed=2, options={"levels": {"x": 3}, "shuffle": True}).ask(100)
+    options = {"levels": {"x": 3}, "shuffle": True}
+    shuffled = make_optimizer("grid", space, seed=2, options=options).ask(100)
     assert sorted(keys(shuffled)) == sorted(keys(points)) and keys(shuffled) != keys(points)
 
 
@@ -77,7 +81,8 @@ def sphere(p):
     return (p["x"] - 0.3) ** 2 + (p["y"] + 0.2) ** 2
 
 
-XY = [{"name": "x", "type": "float", "low": -1, "high": 1}, {"name": "y", "type": "float", "low": -1, "high": 1}]
+XY = [{"name": "x", "type": "float", "low": -1, "high": 1},
+      {"name": "y", "type": "float", "low": -1, "high": 1}]
 
 
 def test_ga_steady_state_breeds_one_child_per_result_and_keeps_the_best():
@@ -139,7 +144,8 @@ def test_nsga2_front_is_non_dominated():
     running, sent = opt.ask(4), 4
     while running:
         p = running.pop(0)
-        result = {"ok": True, "id": str(len(history.records) + 1), "objectives": {"a": f1(p), "b": -f2(p)}}
+        result = {"ok": True, "id": str(len(history.records) + 1),
+                  "objectives": {"a": f1(p), "b": -f2(p)}}
         history.add(result, p)
         value, ok = scorer.feedback(result)
         assert value == [f1(p), f2(p)]         # b is maximized: negated into minimization sense
@@ -158,7 +164,8 @@ def test_nsga2_front_is_non_dominated():
 
 
 def test_weighted_multi_objective_math():
-    scorer = Scorer([{"metric": "loss", "goal": "minimize"}, {"metric": "time", "goal": "minimize"},
+    scorer = Scorer([{"metric": "loss", "goal": "minimize"},
+                     {"metric": "time", "goal": "minimize"},
                      {"metric": "acc", "goal": "maximize"}],
                     {"mode": "weighted", "alphas": [0.5, 2.0]})
 
@@ -185,9 +192,10 @@ def test_weighted_multi_objective_math():
 
 @pytest.mark.parametrize("policy", ["penalize", "retry", "ignore"])
 def test_failure_policies(policy):
-    scorer = Scorer([{"metric": "loss", "goal": "minimize"}], {"mode": "single", "alphas": []}, policy)
+    scorer = Scorer([{"metric": "loss", "goal": "minimize"}], {"mode": "single", "alphas": []},
+                    policy)
     failed = {"ok": False, "objective": None, "error": "boom"}
-    assert scorer.feedback(failed) == (None, False)              # nothing to scale a penalty by yet
+    assert scorer.feedback(failed) == (None, False)  # nothing to scale a penalty by yet
     scorer.feedback({"ok": True, "objective": 2.0})
     scorer.feedback({"ok": True, "objective": 5.0})
     expected = None if policy == "ignore" else 5.0 + 3.0         # worst + spread

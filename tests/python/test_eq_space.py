@@ -18,7 +18,8 @@ from eqpy.testing import MIXED_SPACE  # noqa: E402
 def test_decoded_points_are_valid_for_every_type():
     space = Space(MIXED_SPACE)
     rng = random.Random(3)
-    units = [[0.0] * 6, [1.0] * 6, [0.999999] * 6] + [[rng.random() for _ in range(6)] for _ in range(500)]
+    units = [[0.0] * 6, [1.0] * 6, [0.999999] * 6]
+    units += [[rng.random() for _ in range(6)] for _ in range(500)]
     seen_acts = set()
     for u in units:
         p = space.decode(u)
@@ -89,9 +90,10 @@ def test_bad_space_is_one_clear_line(spec, message):
 
 def test_bad_config_keys():
     base = {"space": MIXED_SPACE[:1], "optimizer": {"name": "random"}}
-    for change, message in [({"name": "sgd"}, "optimizer.name"), ({"on_failure": "x"}, "on_failure"),
-                            ({"batch": -1}, "optimizer.batch"), ({"name": "ga", "options": {"popsize": 3}},
-                                                                 "unknown for ga: popsize")]:
+    for change, message in [({"name": "sgd"}, "optimizer.name"),
+                            ({"on_failure": "x"}, "on_failure"),
+                            ({"batch": -1}, "optimizer.batch"),
+                            ({"name": "ga", "options": {"pop": 3}}, "unknown for ga: pop")]:
         cfg = dict(base, optimizer={**base["optimizer"], **change})
         with pytest.raises(ConfigError, match=message):
             host.build(Config(cfg))

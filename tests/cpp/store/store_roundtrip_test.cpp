@@ -373,3 +373,20 @@ TEST_CASE("rewriting a committed task under another node id is refused and nothi
   CHECK(store->tasks().at(0).status == TaskStatus::done);
   CHECK(store->events().size() == 1);
 }
+
+TEST_CASE("a task's result order survives inserts and updates", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("run.sqlite");
+  {
+    auto store = Store::create(path, sample_run());
+    TaskRow t = sample_task(3, TaskStatus::running, 0.5);
+    store->put_task(t);
+    store->flush();
+    t.status = TaskStatus::done;
+    t.result_seq = 9;
+    store->put_task(t);
+    store->flush();
+  }
+  auto store = Store::open(path, OpenMode::read_only);
+  CHECK(store->tasks().at(0).result_seq == 9);
+}

@@ -1,0 +1,242 @@
+"""RunData: everything a section may plot, read once from a run's store (read-only, so a report can be
+made while the run is still writing) and from the workflow YAML the run recorded (runs.spec_text)."""
+import json
+import math
+import os
+import pathlib
+import sqlite3
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+from .errors import ReportError
+
+STORE_NAME = "supervisor.db"
+
+
+@dataclass
+class Objective:
+    metric: str
+    goal: str = "minimize"  # minimize | maximize
+
+    @property
+    def minimize(self):
+        return self.goal != "maximize"
+
+
+@dataclass
+class Task:
+    id: int
+    node_id: str
+    model: str
+    params: dict
+    status: str  # pending | running | done | failed | canceled
+    attempts: int
+    worker: int
+    host: str
+    submit_time: float
+    dispatch_time: float
+    start_time: float
+    end_time: float
+    objective: object  # float or None
+    result: object     # the model's JSON answer (usually a dict), None when none
+    error: str
+    result_seq: int = 0  # order in which the server took final results; 0 when the store predates it
+
+    @property
+    def duration(self):
+        """Seconds the model ran, or None when it has not started or not ended."""
+        if self.start_time > 0 and self.end_time >= self.start_time:
+            return self.end_time - self.start_time
+        return None
+
+    @property
+    def error_first_line(self):
+        return self.error.strip().split("\n", 1)[0] if self.error else ""
+
+
+@dataclass
+class Metric:
+    task_id: int
+    node_id: str
+    attempt: int
+    epoch: int
+    time: float
+    values: dict
+
+
+@dataclass
+class RunData:
+    """One run as the sections see it. Times are seconds since the Unix epoch; `t0` is the run's origin
+    for plots (its first session's start, or its creation)."""
+    run_dir: pathlib.Path
+    run: dict
+    sessions: list
+    tasks: list
+    metrics: list
+    events: list
+    spec: dict
+    objectives: list
+    submissions: list = field(default_factory=list)  # present once `supervisor submit` records them
+    now: float = field(default_factory=time.time)
+
+    @property
+    def minimize(self):
+        return self.objectives[0].minimize
+
+    @property
+    def t0(self):
+        starts = [s["started"] for s in self.sessions if s["started"] > 0]
+        return min(starts) if starts else self.run["created"]
+
+    @property
+    def end(self):
+        """The end of the observed window: now while the run is running, else its last update."""
+        return self.now if self.run["status"] == "running" else max(self.run["updated"], self.t0)
+
+    def done(self):
+        return [t for t in self.tasks if t.status == "done"]
+
+    def failed(self):
+        return [t for t in self.tasks if t.status == "failed"]
+
+    def scored(self):
+        """Done tasks with a finite objective, in the order their results arrived."""
+        ts = [t for t in self.tasks if t.status == "done" and is_number(t.objective)]
+        return sorted(ts, key=lambda t: (t.result_seq or math.inf, t.end_time, t.id))
+
+    def value(self, task, metric):
+        """A task's value of `metric`: the stored objective for the primary metric, else the result's
+        field of that name. None when absent or not a finite number."""
+        if metric == self.objectives[0].metric and is_number(task.objective):
+            return float(task.objective)
+        if isinstance(task.result, dict):
+            v = task.result.get(metric)
+            if is_number(v):
+                return float(v)
+        elif metric == self.objectives[0].metric and is_number(task.result):
+            return float(task.result)
+        return None
+
+    def space(self):
+        """The hpo `space:` section as {name: mapping} ({} for other workflows)."""
+        space = self.spec.get("space") if isinstance(self.spec, dict) else None
+        return space if isinstance(space, dict) else {}
+
+    def max_workers(self):
+        return max((s["workers"] for s in self.sessions), default=0)
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _json(text, default=None):
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+def parse_objectives(spec):
+    """The objectives of a workflow's `objective:` section, primary first (default: minimize val_loss)."""
+    section = spec.get("objective") if isinstance(spec, dict) else None
+    if not isinstance(section, dict):
+        return [Objective("val_loss")]
+    items = section.get("metrics")
+    if isinstance(items, list) and items:
+        out = [Objective(str(i.get("metric", "val_loss")), str(i.get("goal", "minimize")))
+               for i in items if isinstance(i, dict)]
+        if out:
+            return out
+    return [Objective(str(section.get("metric", "val_loss")), str(section.get("goal", "minimize")))]
+
+
+def parse_spec(text):
+    """The workflow YAML as a dict; {} when it cannot be read (the report then uses defaults)."""
+    try:
+        import yaml
+    except ImportError as e:
+        raise ReportError("PyYAML is not installed for this Python; install python3-yaml "
+                          "(scripts/install-deps.sh does)") from e
+    try:
+        spec = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return {}
+    return spec if isinstance(spec, dict) else {}
+
+
+def connect_read_only(db_path):
+    """A read-only connection that never takes the writer's locks away: WAL readers do not block it."""
+    uri = "file:" + urllib.parse.quote(str(pathlib.Path(db_path).resolve())) + "?mode=ro"
+    con = sqlite3.connect(uri, uri=True, timeout=5.0)
+    con.row_factory = sqlite3.Row
+    return con
+
+
+def _table_names(con):
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _columns(con, table):
+    return {r[1] for r in con.execute(f"PRAGMA table_info({table})")}  # table: a constant of ours
+
+
+def load_run(run_dir):
+    """Reads the run in `run_dir`. Raises ReportError (one line for the user) when it is not a run."""
+    run_dir = pathlib.Path(run_dir)
+    if not run_dir.is_dir():
+        raise ReportError(f"{run_dir}: no such run directory")
+    db = run_dir / STORE_NAME
+    if not db.is_file():
+        raise ReportError(f"{run_dir}: not a run directory (no {STORE_NAME} inside)")
+    if not os.access(db, os.R_OK):
+        raise ReportError(f"{db}: cannot read the run store (permission denied)")
+    try:
+        con = connect_read_only(db)
+        try:
+            return _read(con, run_dir, db)
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:
+        raise ReportError(f"{db}: not a readable Supervisor run store ({e})") from e
+
+
+def _read(con, run_dir, db):
+    tables = _table_names(con)
+    if not {"runs", "tasks", "sessions"} <= tables:
+        raise ReportError(f"{db}: not a Supervisor run store (no runs/tasks tables)")
+    row = con.execute("SELECT * FROM runs WHERE id = 1").fetchone()
+    if row is None:
+        raise ReportError(f"{db}: the run store has no run row (was its creation interrupted?)")
+    run = dict(row)
+    sessions = [dict(r) for r in con.execute("SELECT * FROM sessions ORDER BY id")]
+    seq = "result_seq" if "result_seq" in _columns(con, "tasks") else "0 AS result_seq"
+    tasks = []
+    for r in con.execute(
+            "SELECT id, node_id, model, params, status, attempts, worker, host, submit_time, dispatch_time, "
+            f"start_time, end_time, objective, result, error, {seq} FROM tasks ORDER BY id"):
+        params = _json(r["params"], {})
+        tasks.append(Task(
+            id=r["id"], node_id=r["node_id"], model=r["model"],
+            params=params if isinstance(params, dict) else {"params": params},
+            status=r["status"], attempts=r["attempts"], worker=r["worker"], host=r["host"],
+            submit_time=r["submit_time"], dispatch_time=r["dispatch_time"], start_time=r["start_time"],
+            end_time=r["end_time"], objective=r["objective"], result=_json(r["result"]), error=r["error"],
+            result_seq=r["result_seq"]))
+    metrics = []
+    if "metrics" in tables:
+        for r in con.execute("SELECT task_id, node_id, attempt, epoch, time, metrics FROM metrics "
+                             "ORDER BY task_id, attempt, epoch, id"):
+            values = _json(r["metrics"], {})
+            metrics.append(Metric(r["task_id"], r["node_id"], r["attempt"], r["epoch"], r["time"],
+                                  values if isinstance(values, dict) else {}))
+    events = [dict(r) for r in con.execute("SELECT time, kind, message FROM events ORDER BY id")] \
+        if "events" in tables else []
+    submissions = [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY rowid")] \
+        if "submissions" in tables else []
+    spec = parse_spec(run.get("spec_text", ""))
+    return RunData(run_dir=run_dir, run=run, sessions=sessions, tasks=tasks, metrics=metrics, events=events,
+                   spec=spec, objectives=parse_objectives(spec), submissions=submissions)

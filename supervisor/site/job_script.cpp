@@ -1,0 +1,220 @@
+// Rendering a batch script. One function per part (directives, environment, launch, successor); the
+// scheduler-specific parts are small tables of directives, the rest is common to every site.
+#include "site/job_script.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "core/errors.hpp"
+#include "site/script_text.hpp"
+
+namespace sv::site {
+
+namespace {
+
+int minutes_up(int seconds) { return (seconds + 59) / 60; }
+
+const char* directive_prefix(Scheduler s) {
+  switch (s) {
+    case Scheduler::slurm: return "#SBATCH";
+    case Scheduler::lsf: return "#BSUB";
+    case Scheduler::pbs: return "#PBS";
+    case Scheduler::cobalt: return "#COBALT";
+    case Scheduler::local: return "";
+  }
+  return "";
+}
+
+// The scheduler's own directives, without the prefix; the site's extra ones follow them.
+std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobRequest& req, const JobLayout& l,
+                                              const std::string& queue, const std::string& project, int walltime) {
+  std::vector<std::string> d;
+  const std::string& run = req.run_dir;
+  switch (site.scheduler) {
+    case Scheduler::slurm:
+      d.push_back("--job-name=" + req.job_name);
+      d.push_back("--nodes=" + std::to_string(l.nodes));
+      d.push_back("--ntasks=" + std::to_string(l.ranks));
+      d.push_back("--time=" + format_walltime(walltime));
+      if (!queue.empty()) d.push_back("--partition=" + queue);
+      if (!project.empty()) d.push_back("--account=" + project);
+      d.push_back("--output=" + run + "/job-%j.out");
+      break;
+    case Scheduler::lsf:
+      d.push_back("-J " + req.job_name);
+      if (site.launcher == Launcher::jsrun) {
+        d.push_back("-nnodes " + std::to_string(l.nodes));  // CSM: whole nodes, jsrun places the ranks
+      } else {
+        d.push_back("-n " + std::to_string(l.ranks));
+        d.push_back("-R \"span[ptile=" + std::to_string(l.ranks_per_node) + "]\"");
+      }
+      d.push_back("-W " + std::to_string(minutes_up(walltime)));
+      if (!queue.empty()) d.push_back("-q " + queue);
+      if (!project.empty()) d.push_back("-P " + project);
+      d.push_back("-o " + run + "/job-%J.out");
+      d.push_back("-e " + run + "/job-%J.err");
+      break;
+    case Scheduler::pbs: {
+      d.push_back("-N " + req.job_name);
+      std::string chunk = site.pbs_select;
+      if (chunk.empty()) {
+        chunk = "ncpus=" + std::to_string(site.cores_per_node);
+        if (site.gpus_per_node > 0) chunk += ":ngpus=" + std::to_string(site.gpus_per_node);
+        chunk += ":mpiprocs=" + std::to_string(l.ranks_per_node);
+      }
+      d.push_back("-l select=" + std::to_string(l.nodes) + ":" + chunk);
+      d.push_back("-l walltime=" + format_walltime(walltime));
+      if (!queue.empty()) d.push_back("-q " + queue);
+      if (!project.empty()) d.push_back("-A " + project);
+      d.push_back("-j oe");
+      d.push_back("-o " + run + "/job.out");
+      break;
+    }
+    case Scheduler::cobalt:
+      d.push_back("--jobname " + req.job_name);
+      d.push_back("-n " + std::to_string(l.nodes));
+      d.push_back("-t " + std::to_string(minutes_up(walltime)));
+      if (!queue.empty()) d.push_back("-q " + queue);
+      if (!project.empty()) d.push_back("-A " + project);
+      d.push_back("-O " + run + "/job-$jobid");  // Cobalt expands $jobid itself; no shell reads this line
+      break;
+    case Scheduler::local:
+      break;
+  }
+  return d;
+}
+
+}  // namespace
+
+JobLayout job_layout(const SiteSpec& site, int nodes) {
+  JobLayout l;
+  l.nodes = std::max(nodes, 1);
+  l.workers = l.nodes * site.workers_per_node;
+  l.ranks = l.workers + 1;
+  l.ranks_per_node = std::min(site.workers_per_node + 1, l.ranks);
+  l.cores_per_rank = std::max(1, site.cores_per_node / (site.workers_per_node + 1));
+  return l;
+}
+
+void check_request(const JobRequest& req) {
+  auto fail = [](const std::string& what) { throw core::UsageError(what); };
+  if (!req.queue.empty() && !is_safe_name(req.queue))
+    fail("--queue '" + req.queue + "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
+  if (!req.project.empty() && !is_safe_name(req.project))
+    fail("--project '" + req.project + "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
+  if (req.nodes < 1) fail("--nodes: expected an integer ≥ 1");
+  if (req.walltime_s < 0) fail("--walltime: expected H:MM:SS");
+  if (req.resubmits < 0) fail("--resubmit: expected an integer ≥ 0");
+  if (!is_directive_path(req.run_dir))
+    fail("--out '" + req.run_dir + "': the run directory goes into scheduler directives, which cannot carry "
+         "spaces or shell characters; choose a path of letters, digits and ._-/+@");
+  for (const auto* p : {&req.binary, &req.workflow})
+    if (p->empty() || (*p)[0] != '/' || !is_single_line(*p))
+      fail("'" + *p + "': expected an absolute path on one line");
+  if (req.job_name.empty() || !is_safe_name(req.job_name)) fail("job name '" + req.job_name + "': expected [A-Za-z0-9._-]");
+}
+
+std::vector<std::string> launcher_words(const SiteSpec& site, const JobLayout& l) {
+  std::vector<std::string> w;
+  const std::string ranks = std::to_string(l.ranks);
+  const std::string per_node = std::to_string(l.ranks_per_node);
+  const std::string cores = std::to_string(l.cores_per_rank);
+  switch (site.launcher) {
+    case Launcher::srun:
+      // -N with -n: Slurm spreads the ranks evenly, the first node taking the one extra (the server).
+      w = {"srun", "-N", std::to_string(l.nodes), "-n", ranks};
+      break;
+    case Launcher::jsrun:
+      // One resource set per rank: every worker's holds gpus_per_worker GPUs, and the server's, being of
+      // the same shape, sits on the first node with that node's workers.
+      w = {"jsrun", "-n", ranks, "-a", "1", "-c", cores, "-g", std::to_string(site.gpus_per_worker),
+           "-r", per_node, "-b", "packed:" + cores};
+      break;
+    case Launcher::mpiexec:
+      w = {"mpiexec", "-n", ranks};
+      if (site.scheduler != Scheduler::local) w.insert(w.end(), {"--ppn", per_node});
+      break;
+    case Launcher::aprun:
+      w = {"aprun", "-n", ranks, "-N", per_node, "-d", cores, "-j", "1", "-cc", "depth"};
+      break;
+  }
+  w.insert(w.end(), site.launcher_args.begin(), site.launcher_args.end());
+  return w;
+}
+
+std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
+  check_request(req);
+  const JobLayout l = job_layout(site, req.nodes);
+  const std::string queue = req.queue.empty() ? site.queue : req.queue;
+  const std::string project = req.project.empty() ? site.project : req.project;
+  const int walltime = req.walltime_s > 0 ? req.walltime_s : site.walltime_s;
+  std::ostringstream s;
+
+  // Step 1: interpreter line and directives (the scheduler reads these before the shell starts).
+  s << (site.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n");
+  if (site.scheduler != Scheduler::local) {
+    const std::string prefix = directive_prefix(site.scheduler);
+    for (const auto& d : scheduler_directives(site, req, l, queue, project, walltime)) s << prefix << ' ' << d << '\n';
+    for (const auto& d : site.directives) s << prefix << ' ' << d << '\n';
+  }
+  s << "#\n# Supervisor job, rendered by `supervisor submit` for site " << site.name << " (" << to_string(site.scheduler)
+    << ", " << to_string(site.launcher) << "):\n# " << l.nodes << (l.nodes == 1 ? " node" : " nodes") << " x "
+    << site.workers_per_node << " workers + 1 server rank = " << l.ranks << " MPI ranks, walltime "
+    << format_walltime(walltime) << ".\n# Run directory: " << req.run_dir << "\n";
+
+  // Step 2: the software environment.
+  if (!site.modules.empty()) {
+    s << "\n# Modules.\n";
+    for (const auto& m : site.modules) s << "module load " << shell_quote(m) << '\n';
+  }
+  if (!site.env.empty() || !site.python.empty() || !site.r.empty() || site.scheduler == Scheduler::local) {
+    s << "\n# Site environment (values are literal).\n";
+    for (const auto& [k, v] : site.env) s << "export " << k << '=' << shell_quote(v) << '\n';
+    if (!site.python.empty()) {
+      s << "export SV_PYTHON_EXECUTABLE=" << shell_quote(site.python) << '\n';
+      s << "export PATH=" << shell_quote(std::filesystem::path(site.python).parent_path().string()) << ":\"$PATH\"\n";
+    }
+    if (!site.r.empty()) {
+      s << "export SV_RSCRIPT=" << shell_quote(site.r) << '\n';
+      s << "export PATH=" << shell_quote(std::filesystem::path(site.r).parent_path().string()) << ":\"$PATH\"\n";
+    }
+    if (site.scheduler == Scheduler::local)  // Open MPI refuses root unless told; its own message says how
+      s << "if [ \"$(id -u)\" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi\n";
+  }
+
+  // Step 3: what the supervisor reads at rank start.
+  s << "\n# Read by the supervisor: the walltime (stop dispatching in time), GPUs per worker.\n";
+  s << "export SV_SITE=" << shell_quote(site.name) << '\n';
+  s << "export SV_WALLTIME_S=" << walltime << '\n';
+  if (site.gpu_binding == GpuBinding::supervisor && site.gpus_per_worker > 0) {
+    s << "export SV_GPUS_PER_WORKER=" << site.gpus_per_worker << '\n';
+    s << "export SV_GPUS_PER_NODE=" << site.gpus_per_node << '\n';
+    s << "export SV_GPU_VENDOR=" << to_string(site.gpu_vendor) << '\n';
+    if (!site.gpu_env.empty()) s << "export SV_GPU_ENV=" << site.gpu_env << '\n';
+  }
+
+  // Step 4: one MPI job, every rank the supervisor binary. A successor (SV_JOB_MODE=resume, set by
+  // `supervisor submit --continue`) resumes the run instead of starting it.
+  const std::string launch = shell_join(launcher_words(site, l));
+  const std::string binary = shell_quote(req.binary);
+  const std::string run_dir = shell_quote(req.run_dir);
+  s << "\ncd " << run_dir << " || exit 1\n";
+  s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";
+  s << "  " << launch << ' ' << binary << " resume " << run_dir << '\n';
+  s << "else\n";
+  s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir << '\n';
+  s << "fi\n";
+  s << "status=$?\n";
+
+  // Step 5: campaigns longer than one allocation.
+  if (req.resubmits > 0) {
+    s << "\n# Unless the run is done, submit the next job (at most " << req.resubmits
+      << " successors in all; the store's submissions table counts them).\n";
+    s << binary << " submit --continue " << run_dir << '\n';
+  }
+  s << "exit $status\n";
+  return s.str();
+}
+
+}  // namespace sv::site

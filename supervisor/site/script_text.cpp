@@ -1,0 +1,89 @@
+#include "site/script_text.hpp"
+
+#include <cctype>
+#include <climits>
+#include <cstdio>
+#include <string>
+
+namespace sv::site {
+
+namespace {
+
+bool all_of(std::string_view s, std::string_view extra) {
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) continue;
+    if (extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string shell_quote(std::string_view word) {
+  if (!word.empty() && all_of(word, "_@%+=:,./-")) return std::string(word);
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string shell_join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += shell_quote(w);
+  }
+  return out;
+}
+
+bool is_safe_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && s[0] != '-' && all_of(s, "_.@:+-");
+}
+
+bool is_module_name(std::string_view s) {
+  return !s.empty() && s.size() <= 128 && s[0] != '-' && all_of(s, "_.@:+/-");
+}
+
+bool is_env_name(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+bool is_directive_path(std::string_view s) { return !s.empty() && s[0] == '/' && all_of(s, "_.@+/-"); }
+
+bool is_single_line(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+int parse_walltime(std::string_view s) {
+  // Exactly two colons; the hours part may be any width, minutes and seconds exactly two digits.
+  size_t first = s.find(':');
+  size_t second = first == std::string_view::npos ? first : s.find(':', first + 1);
+  if (second == std::string_view::npos || s.find(':', second + 1) != std::string_view::npos) return -1;
+  std::string_view h = s.substr(0, first), m = s.substr(first + 1, second - first - 1), sec = s.substr(second + 1);
+  auto digits = [](std::string_view d) { return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos; };
+  if (!digits(h) || h.size() > 5 || m.size() != 2 || sec.size() != 2 || !digits(m) || !digits(sec)) return -1;
+  long hours = std::stol(std::string(h)), minutes = std::stol(std::string(m)), seconds = std::stol(std::string(sec));
+  if (minutes >= 60 || seconds >= 60) return -1;
+  long total = hours * 3600 + minutes * 60 + seconds;
+  if (total <= 0 || total > INT_MAX) return -1;
+  return static_cast<int>(total);
+}
+
+std::string format_walltime(int seconds) {
+  int h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", h, m, s);
+  return buf;
+}
+
+}  // namespace sv::site

@@ -1,0 +1,111 @@
+"""Kill -9 the whole job at random moments, resume each time until done: the final set of (node, params,
+result) equals an uninterrupted run's, and no task whose result was committed ever runs again."""
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import BINARY
+
+HPO = """
+name: torture-hpo
+workflow: hpo
+model: {kind: python, entry: "model_runner.examples.quadratic:run", defaults: {sleep: 0.25}}
+space:
+  x: {type: float, low: -5, high: 5}
+  y: {type: float, low: -5, high: 5}
+  shape: {type: categorical, choices: [a, b]}
+optimizer: {name: tpe, max_evals: 32, seed: 11, batch: 4}
+resources: {workers: 2}
+"""
+
+SWEEP = """
+name: torture-sweep
+workflow: sweep
+model: {kind: python, entry: "model_runner.examples.quadratic:run", defaults: {sleep: 0.15}}
+sweep: {grid: {x: [0, 1, 2, 3, 4, 5, 6, 7], y: [0, 1, 2, 3, 4, 5]}}
+resources: {workers: 2}
+"""
+
+
+def outcome(run_dir):
+    con = sqlite3.connect(f"file:{run_dir / 'supervisor.db'}?mode=ro", uri=True)
+    rows = con.execute("SELECT node_id, params, status, objective FROM tasks ORDER BY id").fetchall()
+    status = con.execute("SELECT status FROM runs").fetchone()[0]
+    con.close()
+    return rows, status
+
+
+def committed_attempts(run_dir):
+    con = sqlite3.connect(f"file:{run_dir / 'supervisor.db'}?mode=ro", uri=True)
+    rows = dict(con.execute("SELECT node_id, attempts FROM tasks WHERE status = 'done'").fetchall())
+    con.close()
+    return rows
+
+
+def kill_job(proc, run_dir):
+    """kill -9 every process of the job: mpiexec and each rank (Open MPI gives ranks their own process
+    groups, so killing the launcher's group alone leaves ranks running)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    subprocess.run(["pkill", "-9", "-f", str(run_dir)], check=False)
+    proc.wait()
+    for _ in range(100):
+        if subprocess.run(["pgrep", "-f", str(run_dir)], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("ranks of the killed job are still running")
+
+
+def start(args, cwd):
+    # Its own session, so one killpg reaches mpiexec and every rank.
+    return subprocess.Popen([str(BINARY), *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+@pytest.mark.parametrize("text", [SWEEP, HPO], ids=["sweep", "hpo"])
+def test_kill_minus_nine_and_resume_until_done_matches_an_uninterrupted_run(tmp_path, text):
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(text)
+    reference = tmp_path / "reference"
+    done = subprocess.run([str(BINARY), "run", str(wf), "--out", str(reference)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+    rng = random.Random(20261123)
+    victim = tmp_path / "victim"
+    proc = start(["run", str(wf), "--out", str(victim)], tmp_path)
+    kills = 0
+    seen_committed = {}
+    deadline = time.monotonic() + 240
+    while True:
+        assert time.monotonic() < deadline, "the torture run did not finish in time"
+        try:
+            proc.wait(timeout=rng.uniform(0.8, 2.5))
+        except subprocess.TimeoutExpired:
+            kill_job(proc, victim)
+            kills += 1
+        else:
+            if proc.returncode == 0:
+                break
+            pytest.fail(f"a session failed on its own: {proc.stderr.read().decode()[-2000:]}")
+        if (victim / "supervisor.db").exists():
+            # Nothing committed may run again: its attempt count is final.
+            now = committed_attempts(victim)
+            for node, attempts in seen_committed.items():
+                assert now.get(node) == attempts, f"committed task {node} ran again"
+            seen_committed = now
+            proc = start(["resume", str(victim)], tmp_path)
+        else:
+            proc = start(["run", str(wf), "--out", str(victim)], tmp_path)
+    assert kills >= 2, "the job finished before it could be killed twice; make its tasks slower"
+    final = committed_attempts(victim)
+    for node, attempts in seen_committed.items():
+        assert final[node] == attempts, f"committed task {node} ran again"
+    ref_rows, ref_status = outcome(reference)
+    got_rows, got_status = outcome(victim)
+    assert ref_status == got_status == "done"
+    assert got_rows == ref_rows
