@@ -21,8 +21,11 @@ from .progress import NULL_BRIDGE
 __all__ = ["Context", "WEIGHTS_KEEP"]
 
 # How many tasks' weights a worker keeps in memory for hand-off to children; a workflow can
-# change it through worker_state["weights_keep"]. Older ones are still on disk.
+# change it through worker_state["weights_keep"] or a task's params["_weights_keep"]. Older ones
+# are still on disk.
 WEIGHTS_KEEP = 4
+
+_UNSET = object()
 
 
 class Context:
@@ -31,13 +34,14 @@ class Context:
     Attributes: ``params`` (merged parameters), ``task_id``, ``node_id``, ``attempt``,
     ``rank``, ``host``, ``model_name``, ``worker_state`` (a dict living across the
     worker's tasks), ``history`` (the rows given to :meth:`report`, oldest first),
-    ``weights_path`` (set by :meth:`save_weights`).
+    ``weights_path`` (set by :meth:`save_weights`), ``weights_source`` (how
+    :attr:`initial_weights` found them: "memory", "file", "given" or "none"; None until asked).
     """
 
     __slots__ = ("params", "task_id", "node_id", "attempt", "rank", "host", "model_name",
                  "worker_state", "history", "weights_path", "last_checkpoint", "stop_seen",
-                 "timed_out", "_bridge", "_task_dir", "_run_dir", "_dir_ready", "_stop",
-                 "_deadline")
+                 "timed_out", "weights_source", "_initial", "_bridge", "_task_dir", "_run_dir",
+                 "_dir_ready", "_stop", "_deadline")
 
     def __init__(self, params=None, *, task_id=0, node_id="0", attempt=0, task_dir=None,
                  worker_state=None, bridge=None, stop=None, deadline=None, rank=0, host="",
@@ -61,6 +65,8 @@ class Context:
         self.last_checkpoint = None
         self.stop_seen = False
         self.timed_out = False
+        self.weights_source = None
+        self._initial = _UNSET
         self._bridge = NULL_BRIDGE if bridge is None else bridge
         if task_dir is not None:
             task_dir = os.fspath(task_dir)
@@ -165,18 +171,39 @@ class Context:
         worker still holds in memory; params ``_initial_weights`` naming a path this
         worker saved (the in-memory object is returned instead of re-reading it);
         ``_initial_weights`` itself (a path, or an object when called in-process).
+        The answer is fixed at the first look, and :attr:`weights_source` says which it was.
         """
+        if self._initial is not _UNSET:
+            return self._initial
         params = self.params
         store = self.worker_state.get("weights")
         parent = params.get("_parent")
-        if store and parent is not None and str(parent) in store:
-            return store[str(parent)]
         given = params.get("_initial_weights")
-        if store and isinstance(given, str):
+        node = None
+        if store and parent is not None and str(parent) in store:
+            node = str(parent)
+        elif store and isinstance(given, str):
             node = self.worker_state.get("weight_paths", {}).get(os.path.abspath(given))
-            if node is not None and node in store:
-                return store[node]
-        return given
+            node = node if node in store else None
+        if node is not None:
+            self._initial, self.weights_source = store[node], "memory"
+            self._used_weights(node)
+        elif given is None:
+            self._initial, self.weights_source = None, "none"
+        else:
+            self._initial = given
+            self.weights_source = "file" if isinstance(given, (str, os.PathLike)) else "given"
+        return self._initial
+
+    def _used_weights(self, node):
+        """A child started from ``node``'s weights in memory: once the children it was saved
+        for (params ``_children``) have all done so, the memory is given back."""
+        uses = self.worker_state.setdefault("weight_uses", {})
+        if node not in uses:
+            return
+        uses[node] -= 1
+        if uses[node] <= 0:
+            self._forget_weights(node)
 
     def save_weights(self, obj_or_path):
         """Save the task's final weights; returns their path.
@@ -196,25 +223,38 @@ class Context:
                 obj = obj.state_dict()
             path = os.path.join(self.task_dir, "weights.pt")
             checkpoints.save_object(obj, path)
-            kept = _detached(obj)
+            kept = None if self.params.get("_children") == 0 else _detached(obj)
         self.weights_path = path
         self._keep_weights(kept, path)
         return path
 
     def _keep_weights(self, value, path):
+        # params "_children" (sublearning, dag): how many children will start from these weights;
+        # 0 keeps none in memory, N keeps them until N children here took them (or they age out).
         state = self.worker_state
         store = state.setdefault("weights", {})
         paths = state.setdefault("weight_paths", {})
         node = str(self.node_id)
-        store.pop(node, None)
+        self._forget_weights(node)
+        children = self.params.get("_children")
+        if children == 0:
+            return
         store[node] = value
         paths[path] = node
-        keep = max(1, int(state.get("weights_keep", WEIGHTS_KEEP)))
+        if isinstance(children, int) and children > 0:
+            state.setdefault("weight_uses", {})[node] = children
+        keep = self.params.get("_weights_keep") or state.get("weights_keep", WEIGHTS_KEEP)
+        keep = max(1, int(keep))
         while len(store) > keep:
-            evicted = next(iter(store))
-            del store[evicted]
-            for stale in [p for p, n in paths.items() if n == evicted]:
-                del paths[stale]
+            self._forget_weights(next(iter(store)))
+
+    def _forget_weights(self, node):
+        state = self.worker_state
+        state.get("weights", {}).pop(node, None)
+        state.get("weight_uses", {}).pop(node, None)
+        paths = state.get("weight_paths", {})
+        for stale in [p for p, n in paths.items() if n == node]:
+            del paths[stale]
 
     # -- reproducibility ------------------------------------------------------------------
 

@@ -130,6 +130,9 @@ class ModelSlot:
         if extras:
             result = dict(result)
             result["artifacts"] = extras
+        if ctx is not None and ctx.weights_source is not None:
+            result = dict(result)
+            result["weights_source"] = ctx.weights_source  # memory | file | given | none
         stopped = ctx is not None and ctx.stop_seen
         if stopped or (self.timeout > 0 and time.monotonic() - started > self.timeout):
             result = dict(result)

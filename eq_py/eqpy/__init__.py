@@ -1,15 +1,15 @@
 """EQ/Py: the queue API an EMEWS model-exploration (ME) algorithm is written against.
 
-Same names and behaviour as EMEWS's ``eqpy.py`` (github.com/emews/EQ-Py), so an ME algorithm written
-for EMEWS runs unchanged: it calls ``eqpy.OUT_put(text)`` and ``eqpy.IN_get()`` from its ``run()``;
-the other side (Swift/T in EMEWS, ``eqpy.emews`` here) calls ``init(pkg)``, ``output_q_get()`` and
-``input_q.put(text)``. One difference, on purpose: when ``run()`` raises, the runner thread itself
-puts ``EQPY_ABORT`` and then the traceback text on ``output_q`` at once, instead of the reader only
-finding out after its next (4-60 s) timeout. The reader's old fallback (thread dead and queue empty
--> ``EQPY_ABORT``, then the traceback or "Exited normally") is kept.
+Same names and behaviour as EMEWS's ``eqpy.py`` (github.com/emews/EQ-Py), so an ME algorithm
+written for EMEWS runs unchanged: it calls ``eqpy.OUT_put(text)`` and ``eqpy.IN_get()`` from its
+``run()``; the other side (Swift/T in EMEWS, ``eqpy.emews`` here) calls ``init(pkg)``,
+``output_q_get()`` and ``input_q.put(text)``. One difference, on purpose: when ``run()`` raises,
+the runner thread itself puts ``EQPY_ABORT`` and then the traceback text on ``output_q`` at once,
+instead of the reader only finding out after its next (4-60 s) timeout. The reader's old fallback
+(thread dead and queue empty -> ``EQPY_ABORT``, then the traceback or "Exited normally") is kept.
 
-The supervisor's own optimizers and host live in the submodules (``eqpy.host.main`` is what the C++
-engine calls); importing this package imports none of them, so it stays cheap.
+The supervisor's own optimizers and host live in the submodules (``eqpy.host.main`` is what the
+C++ engine calls); importing this package imports none of them, so it stays cheap.
 """
 import importlib
 import queue as q
@@ -39,20 +39,30 @@ class WaitInfo:
 
 
 class ThreadRunner(threading.Thread):
-    """Runs ``runnable.run()`` on its own thread; an exception becomes EQPY_ABORT + traceback."""
+    """Runs ``runnable.run()`` on its own thread; an exception becomes EQPY_ABORT + traceback.
+
+    The runner keeps the queues that were current when it was made, and OUT_put / IN_get called
+    on its thread use those: an algorithm left over from an earlier search (after ``reset()``)
+    can then never write into, or read from, the next search's queues."""
 
     def __init__(self, runnable):
         threading.Thread.__init__(self, name="eqpy-me-algorithm", daemon=True)
         self.runnable = runnable
         self.exc = "Exited normally"
+        self.eqpy_queues = (input_q, output_q)
 
     def run(self):
         try:
             self.runnable.run()
         except BaseException:  # noqa: B902 - as EMEWS: anything that ends run() is reported
             self.exc = traceback.format_exc()
-            output_q.put(EQPY_ABORT)
-            output_q.put(self.exc)
+            self.eqpy_queues[1].put(EQPY_ABORT)
+            self.eqpy_queues[1].put(self.exc)
+
+
+def _queues():
+    """(input_q, output_q) for the calling thread: its runner's, or the module's."""
+    return getattr(threading.current_thread(), "eqpy_queues", None) or (input_q, output_q)
 
 
 def reset():
@@ -95,9 +105,9 @@ def output_q_get(timeout=None):
 
 def OUT_put(string_params):  # noqa: N802 - EMEWS's name
     """ME algorithm -> the other side (never blocks)."""
-    output_q.put(string_params)
+    _queues()[1].put(string_params)
 
 
 def IN_get():  # noqa: N802 - EMEWS's name
     """The other side -> ME algorithm; blocks until a message arrives."""
-    return input_q.get()
+    return _queues()[0].get()

@@ -82,8 +82,12 @@ def send(message):
 
 
 def receive():
-    """Blocks for the next protocol message from the engine; returns it as a dict."""
-    text = in_get()
+    """Blocks for the next protocol message from the engine; returns it as a dict. A queue the
+    engine has closed (``in_get`` raises EOFError: the campaign is ending) reads as a stop."""
+    try:
+        text = in_get()
+    except EOFError:
+        return {"type": "stop", "reason": "closed"}
     try:
         message = json.loads(text)
     except ValueError:

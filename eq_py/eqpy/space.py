@@ -13,7 +13,7 @@ _PRIMITIVES = (type(None), bool, int, float, str)
 
 
 def canonical(value):
-    """A text key for any JSON value; tells 1, 1.0 and true apart, which == and dict keys do not."""
+    """A text key for any JSON value; tells 1, 1.0 and true apart (== and dict keys do not)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
@@ -92,7 +92,8 @@ class Float(Param):
                 and self.low <= value <= self.high)
 
     def describe(self):
-        return {"name": self.name, "type": "float", "low": self.low, "high": self.high, "log": self.log}
+        return {"name": self.name, "type": "float", "low": self.low, "high": self.high,
+                "log": self.log}
 
 
 class Int(Param):
@@ -106,7 +107,8 @@ class Int(Param):
     def __init__(self, name, low, high, log=False):
         super().__init__(name)
         for key, bound in (("low", low), ("high", high)):
-            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or bound != int(bound):
+            if (isinstance(bound, bool) or not isinstance(bound, (int, float))
+                    or bound != int(bound)):
                 raise ValueError(f"space.{name}: {key} must be an integer, got {bound!r}")
         self.low, self.high, self.log = int(low), int(high), bool(log)
         if self.low > self.high:
@@ -153,7 +155,8 @@ class Int(Param):
                 and self.low <= value <= self.high)
 
     def describe(self):
-        return {"name": self.name, "type": "int", "low": self.low, "high": self.high, "log": self.log}
+        return {"name": self.name, "type": "int", "low": self.low, "high": self.high,
+                "log": self.log}
 
 
 class Categorical(Param):
@@ -200,8 +203,8 @@ class Categorical(Param):
 
 
 class Ordinal(Categorical):
-    """One of a list of values whose order matters (e.g. batch sizes): a GA mutates it to neighbours,
-    TPE models it as an integer index."""
+    """One of a list of values whose order matters (e.g. batch sizes): a GA mutates it to
+    neighbours, TPE models it as an integer index."""
 
     kind = "ordinal"
     ordered = True
@@ -238,7 +241,8 @@ class Space:
     """An ordered list of parameters; points are dicts name -> value."""
 
     def __init__(self, specs):
-        self.params = [p if isinstance(p, Param) else make_param(p, i) for i, p in enumerate(specs or [])]
+        self.params = [p if isinstance(p, Param) else make_param(p, i)
+                       for i, p in enumerate(specs or [])]
         self.names = [p.name for p in self.params]
         if len(set(self.names)) != len(self.names):
             raise ValueError("space: parameter names must be distinct")

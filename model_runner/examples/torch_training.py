@@ -156,6 +156,7 @@ class FitResult:
     resumed_from: int = 0
     interrupted: bool = False
     initial_weights: bool = False
+    steps_per_epoch: int = 0
 
 
 def _train_epoch(model, optimizer, loss_fn, tensors, batch_size, shuffle):
@@ -208,6 +209,7 @@ def fit(ctx, model, optimizer, loss_fn, train, val, *, epochs, batch_size, patie
     else:
         outcome.initial_weights = load_initial_weights(model, ctx.initial_weights)
     epoch = outcome.resumed_from
+    outcome.steps_per_epoch = -(-len(train[-1]) // int(batch_size))
     while epoch < epochs and not stopper.stop:
         epoch += 1
         row = {"loss": _train_epoch(model, optimizer, loss_fn, train, batch_size, shuffle)}
@@ -236,6 +238,7 @@ def summary(outcome):
     result = {key: values[-1] for key, values in history.items() if key != "epoch" and values}
     result.update({
         "epochs_run": outcome.epochs_run,
+        "steps": outcome.epochs_run * outcome.steps_per_epoch,  # optimizer steps, all epochs
         "best_val_loss": outcome.stopper.best if history else None,
         "best_epoch": outcome.stopper.best_epoch,
         "stopped_early": outcome.stopper.stop,

@@ -17,7 +17,28 @@ struct RunArgs {
 /// this same command; inside an MPI job (mpiexec/srun started us), run as server or worker by rank.
 int cmd_run(const RunArgs& args);
 int cmd_validate(const std::string& workflow);
-int cmd_status(const std::string& run_dir);
+
+struct StatusArgs {
+  std::string run_dir;
+  bool watch = false;        // redraw until the run is no longer running
+  double interval_s = 2.0;   // between redraws
+  bool json = false;         // one JSON object (per redraw) instead of text
+};
+int cmd_status(const StatusArgs& args);
+
+struct ReportArgs {
+  std::string run_dir;
+  std::string out;  // "" = RUN_DIR/report.html
+};
+/// Runs the Python report package (supervisor/cli/report/sv_report) in a child process; returns its status.
+int cmd_report(const ReportArgs& args);
+
+struct ExportArgs {
+  std::string run_dir;
+  std::string format = "csv";  // csv | json
+  std::string out;             // "" = RUN_DIR/tasks.csv (+ metrics.csv) or RUN_DIR/export.json; "-" = stdout
+};
+int cmd_export(const ExportArgs& args);
 
 /// True when this process is one rank of an MPI job (Open MPI, MPICH/Hydra, PMIx/srun).
 bool launched_under_mpi();

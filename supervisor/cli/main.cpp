@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/submit.hpp"
 #include "core/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -31,9 +32,43 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a workflow file without running it");
   validate_cmd->add_option("workflow", validate_file, "Workflow YAML file")->required();
 
-  std::string status_dir;
+  sv::cli::StatusArgs status;
   auto* status_cmd = app.add_subcommand("status", "Show a run's progress and results (also while it runs)");
-  status_cmd->add_option("run_dir", status_dir, "Run directory")->required();
+  status_cmd->add_option("run_dir", status.run_dir, "Run directory")->required();
+  status_cmd->add_flag("--watch", status.watch, "Redraw every --interval seconds until the run ends");
+  status_cmd->add_option("--interval,-n", status.interval_s, "Seconds between redraws with --watch (default 2)")
+      ->check(CLI::PositiveNumber);
+  status_cmd->add_flag("--json", status.json, "Print one JSON object (one per line with --watch)");
+
+  sv::cli::ReportArgs report;
+  auto* report_cmd = app.add_subcommand("report", "Write RUN_DIR/report.html: utilization, objective and parameter plots");
+  report_cmd->add_option("run_dir", report.run_dir, "Run directory")->required();
+  report_cmd->add_option("--out,-o", report.out, "Page to write (default: RUN_DIR/report.html)");
+
+  sv::cli::ExportArgs export_args;
+  auto* export_cmd = app.add_subcommand("export", "Write a run's tasks and per-epoch metrics as CSV or JSON");
+  export_cmd->add_option("run_dir", export_args.run_dir, "Run directory")->required();
+  export_cmd->add_option("--format,-f", export_args.format, "csv (tasks + metrics files) or json (one file)")
+      ->check(CLI::IsMember({"csv", "json"}));
+  export_cmd->add_option("--out,-o", export_args.out,
+                         "File to write, - for stdout (default: RUN_DIR/tasks.csv and metrics.csv, or RUN_DIR/export.json)");
+
+  sv::cli::SubmitArgs submit;
+  auto* submit_cmd = app.add_subcommand("submit", "Write a site's batch script into a new run directory and submit it");
+  submit_cmd->add_option("workflow", submit.workflow, "Workflow YAML file");
+  submit_cmd->add_option("--site,-s", submit.site, "Site name in site_configs/ (or $SV_SITE_PATH), or a site YAML file "
+                                                   "(default: the workflow's site:)");
+  submit_cmd->add_option("--nodes,-N", submit.nodes, "Nodes (default: enough for resources.workers)")
+      ->check(CLI::PositiveNumber);
+  submit_cmd->add_option("--walltime,-t", submit.walltime, "Walltime H:MM:SS (default: the site's)");
+  submit_cmd->add_option("--queue,-q", submit.queue, "Queue or partition (default: the site's)");
+  submit_cmd->add_option("--project,-A", submit.project, "Project or account (default: the site's)");
+  submit_cmd->add_flag("--dry-run", submit.dry_run, "Write and print job.sh only: no store, nothing submitted");
+  submit_cmd->add_option("--out,-o", submit.out_dir, "Run directory (default: runs/<name>-<timestamp>)");
+  submit_cmd->add_option("--resubmit", submit.resubmit, "Successor jobs to submit while the run is not done")
+      ->check(CLI::NonNegativeNumber);
+  submit_cmd->add_option("--continue", submit.continue_dir,
+                         "Run directory: submit its next job unless it is done (the job script calls this)");
 
   try {
     app.parse(argc, argv);
@@ -44,8 +79,11 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return sv::cli::cmd_run(run);
     if (*resume_cmd) return sv::cli::cmd_run(resume);
+    if (*submit_cmd) return sv::cli::cmd_submit(submit);
     if (*validate_cmd) return sv::cli::cmd_validate(validate_file);
-    if (*status_cmd) return sv::cli::cmd_status(status_dir);
+    if (*status_cmd) return sv::cli::cmd_status(status);
+    if (*report_cmd) return sv::cli::cmd_report(report);
+    if (*export_cmd) return sv::cli::cmd_export(export_args);
   } catch (const sv::core::Error& e) {
     std::fprintf(stderr, "supervisor: error: %s\n", e.what());
     return 2;

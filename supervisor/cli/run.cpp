@@ -28,6 +28,7 @@
 #include "engine/server.hpp"
 #include "engine/workflow.hpp"
 #include "shell/shell.hpp"
+#include "site/gpu_binding.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
 
@@ -158,6 +159,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     if (const char* id = std::getenv(v)) session.job_id = id;
   session.status = "running";
   auto session_id = store.begin_session(session);
+  site::bind_gpus(0);  // the server takes no GPU (a no-op unless job.sh asks for GPU binding)
 
   auto workflow = engine::make_workflow(spec, engine::WorkflowEnv{out_dir, previous, comm.size() - 1, true});
   engine::ServerOptions options;
@@ -166,6 +168,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.on_failure == spec::FailurePolicy::retry)
     retries = std::max(retries, 2);
   options.models = {engine::ModelInfo{model_name(spec.model), retries}};
+  for (std::size_t i = 1; i < spec.models.size(); ++i)  // dag `models:`, uq aggregation: NodeDef.model indexes these
+    options.models.push_back(engine::ModelInfo{model_name(spec.models[i]), spec.models[i].retries});
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
@@ -201,14 +205,18 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   config.rank = comm.rank();
   config.host = hostname();
   config.source_dir = spec.source_dir;
-  config.models = {spec.model};
+  config.models = spec.models;  // [0] is spec.model
   config.objective = spec.objective;
   config.preload = spec.resources.preload;
+  config.isolated = spec.resources.shell == spec::ShellMode::isolated;
+  config.python_executable = spec.resources.python;
   auto progress = [&comm](std::uint64_t task_id, std::string_view payload) {
     comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
   };
   std::unique_ptr<shell::ShellSet> shells;
   try {
+    // Before any interpreter starts: this worker sees only its own GPUs (SV_GPUS_PER_WORKER from job.sh).
+    if (std::string gpus = site::bind_gpus(comm.rank()); !gpus.empty()) std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
     shells = std::make_unique<shell::ShellSet>(config, progress);
   } catch (const std::exception& e) {
     balancer::report_fatal_and_wait(comm, e.what());

@@ -1,57 +1,79 @@
-// `supervisor status RUN_DIR`: reads the store read-only (WAL lets it run beside the writing server).
+// `supervisor status RUN_DIR [--watch] [--json]`: reads the store read-only (WAL lets it run beside the
+// writing server and never blocks it), during or after the run.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "cli/commands.hpp"
-#include "cli/summary.hpp"
+#include "cli/status_view.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "engine/workflow.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
 
+namespace fs = std::filesystem;
+
 namespace sv::cli {
 
-int cmd_status(const std::string& run_dir) {
-  std::string db = store_path(run_dir);
-  if (!std::filesystem::exists(db))
-    throw core::UsageError(run_dir + ": not a run directory (no supervisor.db inside)");
-  auto store = store::Store::open(db, store::OpenMode::read_only);
-  auto run = store->run();
-  auto counts = store->counts();
-  double end = run.status == "running" ? core::wall_now() : run.updated;
-  std::printf("run %s (%s): %s, elapsed %s\n", run.name.c_str(), run.workflow.c_str(), run.status.c_str(),
-              core::format_duration(end - run.created).c_str());
-  std::printf("tasks: %lld done, %lld running, %lld pending, %lld failed (%lld recorded)\n",
-              static_cast<long long>(counts.done), static_cast<long long>(counts.running),
-              static_cast<long long>(counts.pending), static_cast<long long>(counts.failed),
-              static_cast<long long>(counts.total()));
+namespace {
 
-  auto running = store->tasks_with_status(store::TaskStatus::running);
-  if (!running.empty()) {
-    std::printf("running:\n");
-    double now = core::wall_now();
-    for (std::size_t i = 0; i < running.size() && i < 20; ++i) {
-      const auto& t = running[i];
-      std::printf("  %-12s worker %d on %s, %s\n", t.node_id.c_str(), t.worker, t.host.c_str(),
-                  core::format_duration(now - t.dispatch_time).c_str());
-    }
-    if (running.size() > 20) std::printf("  ... and %zu more\n", running.size() - 20);
-  }
-
-  // The objective's direction comes from the workflow the run was started with.
-  bool minimize = true;
+/// The objective and the expected task count, from the workflow the run recorded. A workflow this build
+/// cannot parse (written by a newer supervisor, say) still gets a status, with the defaults.
+void read_workflow(const store::RunInfo& run, StatusInputs& in) {
   try {
-    minimize = spec::parse_workflow(run.spec_text, run.spec_path, "").objective.goal ==
-               spec::ObjectiveGoal::minimize;
+    std::string dir = run.spec_path.empty() ? "" : fs::path(run.spec_path).parent_path().string();
+    spec::WorkflowSpec spec = spec::parse_workflow(run.spec_text, run.spec_path, dir);
+    in.metric = spec.objective.metric;
+    in.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
+    if (spec.kind == spec::WorkflowKind::hpo) {
+      in.expected_total = spec.optimizer.max_evals > 0 ? static_cast<std::size_t>(spec.optimizer.max_evals) : 0;
+    } else if (spec.kind == spec::WorkflowKind::sweep) {
+      // The sweep's tuple count (a tuple file that has moved since leaves it unknown).
+      in.expected_total = engine::make_workflow(spec, engine::WorkflowEnv{"", {}, 1, false})->expected_total();
+    }
   } catch (const core::Error&) {
   }
-  print_best(*store, minimize, 5);
-  auto failed = store->tasks_with_status(store::TaskStatus::failed);
-  for (std::size_t i = 0; i < failed.size() && i < 5; ++i) {
-    std::string first = failed[i].error.substr(0, failed[i].error.find('\n'));
-    std::printf("failed %-12s %s\n", failed[i].node_id.c_str(), first.substr(0, 150).c_str());
+}
+
+void print_once(const store::Store& store, StatusInputs& in, bool json, bool redraw) {
+  in.now = core::wall_now();
+  core::Json st = collect_status(store, in);
+  std::string text = json ? st.dump() + "\n" : render_status_text(st);
+  if (redraw) std::fputs("\033[H\033[2J", stdout);  // home + clear: one screen, redrawn in place
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int cmd_status(const StatusArgs& args) {
+  std::string db = store_path(args.run_dir);
+  if (!fs::is_directory(args.run_dir)) throw core::UsageError(args.run_dir + ": no such run directory");
+  if (!fs::exists(db)) throw core::UsageError(args.run_dir + ": not a run directory (no supervisor.db inside)");
+  auto store = store::Store::open(db, store::OpenMode::read_only);
+
+  StatusInputs in;
+  in.run_dir = args.run_dir;
+  read_workflow(store->run(), in);
+  if (!args.watch) {
+    print_once(*store, in, args.json, false);
+    return 0;
   }
-  return 0;
+  // --watch: redraw until the run is no longer running, then leave its final state on the screen.
+  const bool tty = !args.json && isatty(STDOUT_FILENO);
+  const auto interval = std::chrono::duration<double>(args.interval_s > 0 ? args.interval_s : 2.0);
+  while (true) {
+    // Read before printing: once this says the run ended, the screen printed next shows its end.
+    const bool running = store->run().status == "running";
+    print_once(*store, in, args.json, tty);
+    if (!running) return 0;
+    std::this_thread::sleep_for(interval);
+    if (!tty && !args.json) std::fputs("\n", stdout);
+  }
 }
 
 }  // namespace sv::cli

@@ -3,8 +3,11 @@
 #include <cstdlib>
 
 #include "core/errors.hpp"
+#include "engine/dag.hpp"
 #include "engine/hpo.hpp"
+#include "engine/sublearning.hpp"
 #include "engine/sweep.hpp"
+#include "engine/uq.hpp"
 #include "spec/parse.hpp"
 
 namespace sv::engine {
@@ -35,11 +38,15 @@ std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, const Wo
       return std::make_unique<SweepWorkflow>(spec::expand_sweep(spec));
     case spec::WorkflowKind::hpo:
       return make_hpo(spec, env);
-    default:
-      break;
+    case spec::WorkflowKind::sublearning:
+      return std::make_unique<SublearningWorkflow>(spec.sublearning);
+    case spec::WorkflowKind::uq:
+      return std::make_unique<UqWorkflow>(spec);
+    case spec::WorkflowKind::dag:
+      return std::make_unique<DagWorkflow>(spec.dag);
   }
   throw core::ConfigError(spec.source_path + ": workflow: '" + spec::to_string(spec.kind) +
-                          "' workflows are not available in this build yet (available: sweep, hpo)");
+                          "' workflows are not available in this build");
 }
 
 }  // namespace sv::engine

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "pyembed/interpreter.hpp"
 #include "shell/python_shell.hpp"
+#include "shell/runner_config.hpp"
 
 #ifndef SV_PYTHON_ROOT
 #define SV_PYTHON_ROOT ""
@@ -106,33 +107,11 @@ class PythonShell : public Shell {
       Py_XDECREF(configure);
       throw core::ModelError("model_runner.shell lacks configure/run_task: " + pyembed::fetch_error());
     }
-    std::string cfg = config_json(config);
+    std::string cfg = runner_config_json(config);
     PyObject* r = PyObject_CallFunction(configure, "s#", cfg.data(), static_cast<Py_ssize_t>(cfg.size()));
     Py_DECREF(configure);
     if (!r) throw core::ModelError(pyembed::fetch_error());
     Py_DECREF(r);
-  }
-
-  static std::string config_json(const ShellConfig& config) {
-    core::Json models = core::Json::array();
-    for (const auto& m : config.models) {
-      models.push_back({{"name", spec::to_string(m.kind)},
-                        {"kind", spec::to_string(m.kind)},
-                        {"entry", m.entry},
-                        {"defaults", m.defaults},
-                        {"python_path", m.python_path},
-                        {"task_files", m.task_files},
-                        {"timeout", m.timeout_s},
-                        {"objective",
-                         {{"metric", config.objective.metric},
-                          {"goal", config.objective.goal == spec::ObjectiveGoal::minimize ? "minimize" : "maximize"},
-                          {"mode", config.objective.mode == spec::ObjectiveMode::last  ? "last"
-                                   : config.objective.mode == spec::ObjectiveMode::min ? "min"
-                                                                                       : "max"}}}});
-    }
-    core::Json j = {{"run_dir", config.run_dir}, {"rank", config.rank},     {"host", config.host},
-                    {"models", models},          {"preload", config.preload}};
-    return j.dump();
   }
 
   PyObject* run_task_ = nullptr;  // kept for the worker's life

@@ -42,6 +42,8 @@ struct ShellConfig {
   std::vector<spec::ModelSpec> models;
   spec::ObjectiveSpec objective;
   std::vector<std::string> preload;
+  bool isolated = false;           // python models run in a resident child process (isolated_shell.hpp)
+  std::string python_executable;   // isolated: the child's interpreter ("" = the build's own)
 };
 
 class Shell {

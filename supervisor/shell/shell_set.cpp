@@ -5,6 +5,7 @@
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "shell/app_shell.hpp"
+#include "shell/isolated_shell.hpp"
 #include "shell/python_shell.hpp"
 #include "shell/shell.hpp"
 #include "shell/task_files.hpp"
@@ -49,7 +50,7 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
   bool wants_python = !config_.preload.empty();
   for (const auto& m : config_.models) wants_python = wants_python || m.kind == spec::ModelKind::python;
   if (wants_python) {
-    owned_.push_back(make_python_shell(config_, progress));
+    owned_.push_back(config_.isolated ? make_isolated_shell(config_, progress) : make_python_shell(config_, progress));
     python = owned_.back().get();
   }
   for (const auto& m : config_.models) {

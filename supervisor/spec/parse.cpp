@@ -135,11 +135,18 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
 }
 
 ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
-  Mapping m = r.mapping(f, {"workers", "preload"});
+  Mapping m = r.mapping(f, {"workers", "preload", "shell", "python"});
   ResourcesSpec resources;
   for (const Field& field : m.fields) {
     if (field.key == "workers") resources.workers = r.integer(field, 1);
     if (field.key == "preload") resources.preload = r.string_list(field);
+    if (field.key == "shell")
+      resources.shell = r.choice<ShellMode>(field, {{"embedded", ShellMode::embedded}, {"isolated", ShellMode::isolated}});
+    if (field.key == "python") resources.python = r.string(field);
+  }
+  if (const Field* python = m.find("python")) {
+    if (resources.shell != ShellMode::isolated)
+      r.fail(*python, "only used with `shell: isolated` (embedded Python is the one the supervisor was built with)");
   }
   return resources;
 }

@@ -57,9 +57,15 @@ struct SweepSpec {
   enum class Source { none, grid, list, file } source = Source::none;
 };
 
+enum class ShellMode { embedded, isolated };
+
 struct ResourcesSpec {
   int workers = 2;
   std::vector<std::string> preload;  // Python modules imported when a worker starts
+  // embedded: Python inside the worker rank; isolated: a resident child process per worker, so a crash in
+  // model code costs one attempt, not the job (and `python` may name another interpreter).
+  ShellMode shell = ShellMode::embedded;
+  std::string python;                // isolated: the interpreter to start ("" = the supervisor's own)
 };
 
 struct WorkflowSpec {

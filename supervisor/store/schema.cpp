@@ -74,6 +74,15 @@ CREATE TABLE events(
   time    REAL NOT NULL,
   kind    TEXT NOT NULL,
   message TEXT NOT NULL);
+-- One row per batch job `supervisor submit` handed to a scheduler (the first, then each resubmission).
+CREATE TABLE submissions(
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  time           REAL NOT NULL,
+  scheduler      TEXT NOT NULL,
+  job_id         TEXT NOT NULL,
+  script         TEXT NOT NULL,
+  site           TEXT NOT NULL,
+  resubmits_left INTEGER NOT NULL);
 CREATE INDEX tasks_status ON tasks(status);
 -- Partial: pending and failed tasks (most writes) have no objective and so skip this index entirely.
 CREATE INDEX tasks_objective ON tasks(objective) WHERE objective IS NOT NULL;

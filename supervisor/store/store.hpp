@@ -84,6 +84,17 @@ struct EventRow {
   std::string message;
 };
 
+/// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
+struct SubmissionRow {
+  std::int64_t id = 0;
+  double time = 0;
+  std::string scheduler;  // slurm | lsf | pbs | cobalt | local
+  std::string job_id;     // as the scheduler printed it
+  std::string script;     // the job script's path
+  std::string site;       // the site's name
+  int resubmits_left = 0; // successors this job may still submit
+};
+
 struct StatusCounts {
   std::int64_t pending = 0, running = 0, done = 0, failed = 0, canceled = 0;
   std::int64_t total() const { return pending + running + done + failed + canceled; }
@@ -114,6 +125,7 @@ class Store {
   void set_run_status(const std::string& status);
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
+  std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
@@ -136,6 +148,7 @@ class Store {
   std::vector<MetricRow> metrics(const std::string& node_id = "") const;  // "" = all, by task, epoch
   std::vector<ArtifactRow> artifacts() const;                  // in the order they were added
   std::vector<EventRow> events() const;                        // in the order they were added
+  std::vector<SubmissionRow> submissions() const;              // in the order they were made
   int schema_version() const;
 
  private:

@@ -181,6 +181,27 @@ std::vector<EventRow> Store::events() const {
   return out;
 }
 
+std::vector<SubmissionRow> Store::submissions() const {
+  // A store made before the table existed (version 1 was extended while unreleased) has no submissions.
+  Statement has(db_, path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'");
+  if (!has.step()) return {};
+  Statement q(db_, path_,
+              "SELECT id, time, scheduler, job_id, script, site, resubmits_left FROM submissions ORDER BY id");
+  std::vector<SubmissionRow> out;
+  while (q.step()) {
+    SubmissionRow s;
+    s.id = q.column_int(0);
+    s.time = q.column_double(1);
+    s.scheduler = q.column_text(2);
+    s.job_id = q.column_text(3);
+    s.script = q.column_text(4);
+    s.site = q.column_text(5);
+    s.resubmits_left = static_cast<int>(q.column_int(6));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 int Store::schema_version() const { return detail::read_schema_version(db_, path_); }
 
 }  // namespace sv::store

@@ -120,6 +120,21 @@ void Store::end_session(std::int64_t id, const std::string& status, double ended
   }
 }
 
+std::int64_t Store::add_submission(const SubmissionRow& s) {
+  require_writable("add_submission");
+  detail::Statement insert(db_, path_,
+                           "INSERT INTO submissions(time, scheduler, job_id, script, site, resubmits_left) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind_double(1, s.time != 0 ? s.time : core::wall_now());
+  insert.bind_text(2, s.scheduler);
+  insert.bind_text(3, s.job_id);
+  insert.bind_text(4, s.script);
+  insert.bind_text(5, s.site);
+  insert.bind_int(6, s.resubmits_left);
+  insert.execute();  // autocommit, like begin_session: the job exists whether or not the run ever flushes
+  return sqlite3_last_insert_rowid(db_);
+}
+
 void Store::flush() {
   require_writable("flush");
   const std::size_t count = pending_writes();

@@ -139,8 +139,9 @@ def test_replay_resends_points_the_engine_lost(name, batch):
     resumed = FakeEngine(cfg, mixed_objective, resume=snap).run()
     assert lost and resumed.resent
     assert [node for node, _, _ in resumed.points] == [str(k) for k in range(1, 21)]
-    assert ([canonical(p) for _, p, _ in snap["points"]] + [canonical(p) for p in resumed.new_points]
-            == [canonical(p) for _, p, _ in whole.points])
+    before = [canonical(p) for _, p, _ in snap["points"]]
+    after = [canonical(p) for p in resumed.new_points]
+    assert before + after == [canonical(p) for _, p, _ in whole.points]
     assert resumed.done["best"] == whole.done["best"]
 
 
@@ -198,3 +199,30 @@ def test_host_uses_the_engine_module_when_it_is_there(monkeypatch):
     kinds = [m["type"] for m in sent]
     assert kinds[0] == "points" and len(sent[0]["points"]) == 3 and kinds[-1] == "done"
     assert sent[-1]["best"]["objective"] == 1.0 and sent[-1]["best"]["id"] == "1"
+
+
+def test_a_closed_engine_queue_reads_as_stop(monkeypatch):
+    """_sv_eq.in_get raises EOFError once the campaign is ending: done, not abort."""
+    import importlib
+    import json
+    import types
+
+    from eqpy import bridge, host
+
+    sent = []
+
+    def closed():
+        raise EOFError("the supervisor closed the optimizer's queue")
+
+    fake = types.ModuleType("_sv_eq")
+    fake.out_put = lambda text: sent.append(json.loads(text))
+    fake.in_get = closed
+    monkeypatch.setitem(sys.modules, "_sv_eq", fake)
+    importlib.reload(bridge)
+    try:
+        host.main(json.dumps(config("tpe", workers=2)))
+    finally:
+        monkeypatch.delitem(sys.modules, "_sv_eq")
+        importlib.reload(bridge)
+    assert [m["type"] for m in sent] == ["points", "event", "done"]
+    assert sent[-1]["best"] is None and '"stopped": "closed"' in sent[1]["message"]

@@ -17,3 +17,18 @@ def fails_on_three(params):
     if params["x"] == 3:
         raise ValueError("x may not be 3")
     return params["x"] * 1.5
+
+
+def crashes_on_three(params):
+    """Segfaults the Python process for x == 3 (isolated shells must survive it)."""
+    if params["x"] == 3:
+        import ctypes
+        ctypes.string_at(0)  # reads address 0: SIGSEGV
+    return float(params["x"])
+
+
+def sleeps(params):
+    """Sleeps in C (time.sleep) for `seconds`: a task a hard timeout has to stop."""
+    import time
+    time.sleep(float(params.get("seconds", 30)))
+    return 0.0

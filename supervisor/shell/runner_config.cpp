@@ -1,0 +1,25 @@
+#include "shell/runner_config.hpp"
+
+namespace sv::shell {
+
+std::string runner_config_json(const ShellConfig& config) {
+  core::Json models = core::Json::array();
+  for (const auto& m : config.models) {
+    models.push_back({{"name", m.entry.empty() ? spec::to_string(m.kind) : m.entry},
+                      {"kind", spec::to_string(m.kind)},
+                      {"entry", m.entry},
+                      {"defaults", m.defaults},
+                      {"python_path", m.python_path},
+                      {"task_files", m.task_files},
+                      {"timeout", m.timeout_s},
+                      {"objective",
+                       {{"metric", config.objective.metric},
+                        {"goal", spec::to_string(config.objective.goal)},
+                        {"mode", spec::to_string(config.objective.mode)}}}});
+  }
+  return core::Json{{"run_dir", config.run_dir}, {"rank", config.rank}, {"host", config.host},
+                    {"models", models}, {"preload", config.preload}}
+      .dump();
+}
+
+}  // namespace sv::shell
