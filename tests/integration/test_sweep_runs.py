@@ -9,6 +9,7 @@ workflow: sweep
 model:
   kind: python
   entry: model_runner.examples.quadratic:run
+  defaults: {sleep: 0.03}   # long enough that both workers are up before the sweep is over
 sweep:
   grid:
     x: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Worker utilization of batch vs streaming optimization: the same optimizer and seed, 16 workers, 160
+evaluations of a model whose run time is lognormal (median 1 s, sigma 0.5; it sleeps). Utilization is busy
+worker-seconds / available worker-seconds from the first dispatch to the last result, read from the store.
+
+    /usr/bin/python3 benchmarks/hpo_utilization.py [--runs 3] [--optimizer random]
+"""
+import argparse
+import json
+import pathlib
+import sqlite3
+import statistics
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import run_workflow  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def workflow(optimizer, batch, workers, evals, seed):
+    return f"""
+name: util-{'batch' if batch else 'stream'}
+workflow: hpo
+model:
+  kind: python
+  entry: sleepy:run
+  python_path: ["{HERE / 'models'}"]
+  defaults: {{median: 1.0, sigma: 0.5}}
+  task_files: false
+space:
+  x: {{type: float, low: -5, high: 5}}
+  y: {{type: float, low: -5, high: 5}}
+optimizer: {{name: {optimizer}, max_evals: {evals}, seed: {seed}, batch: {batch}}}
+resources: {{workers: {workers}}}
+"""
+
+
+def utilization(out_dir, workers):
+    con = sqlite3.connect(f"file:{out_dir / 'supervisor.db'}?mode=ro", uri=True)
+    rows = con.execute("SELECT start_time, end_time, dispatch_time FROM tasks WHERE status='done'").fetchall()
+    con.close()
+    first = min(r[2] for r in rows)
+    last = max(r[1] for r in rows)
+    busy = sum(r[1] - r[0] for r in rows)
+    return busy / (workers * (last - first)), last - first, len(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--optimizer", default="random")
+    ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--evals", type=int, default=160)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", default=str(HERE / "results" / "hpo_utilization.json"))
+    args = ap.parse_args()
+    out = {"optimizer": args.optimizer, "workers": args.workers, "evals": args.evals, "seed": args.seed,
+           "date": time.strftime("%Y-%m-%d %H:%M"), "modes": {}}
+    for mode, batch in (("streaming", 0), ("batch", args.workers)):
+        utils, spans = [], []
+        for _ in range(args.runs):
+            run_dir, _ = run_workflow(workflow(args.optimizer, batch, args.workers, args.evals, args.seed),
+                                      args.workers, timeout=900)
+            u, span, n = utilization(run_dir, args.workers)
+            assert n == args.evals, f"{mode}: {n} of {args.evals} evaluations done"
+            utils.append(u)
+            spans.append(span)
+        out["modes"][mode] = {"utilization_median": statistics.median(utils), "utilization_runs": utils,
+                              "span_s_median": statistics.median(spans)}
+        print(f"{mode:10s} utilization {statistics.median(utils) * 100:5.1f}%  "
+              f"(runs: {', '.join(f'{u * 100:.1f}' for u in utils)})  span {statistics.median(spans):.1f} s",
+              flush=True)
+    pathlib.Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
