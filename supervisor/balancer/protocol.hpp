@@ -33,7 +33,9 @@ struct TaskMsg {
   std::string params;         // JSON object text: the tuple (model defaults are merged by the worker)
 };
 
-enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1 };
+// interrupted: the model stopped early because the job is draining (walltime); it left a checkpoint and
+// is not a failure.
+enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1, interrupted = 2 };
 
 struct ResultMsg {
   std::uint64_t task_id = 0;

@@ -11,7 +11,12 @@ struct RunArgs {
   int workers = 0;       // 0 = resources.workers from the YAML
   bool resume = false;   // continue the run in out_dir: done tasks are kept, the rest run
   bool force = false;    // resume even though the workflow file changed
+  double walltime_s = 0;      // the allocation's length from the job's start; 0 = none (SV_WALLTIME_S)
+  double drain_margin_s = 0;  // how long before walltime to drain; 0 = 10% of walltime, 10 s to 5 min
 };
+
+/// Seconds from "H:MM:SS", "MM:SS" or a plain number of seconds. Throws core::UsageError.
+double parse_walltime(const std::string& text);
 
 /// `supervisor run` and `supervisor resume`: outside MPI, validate and start the MPI job (mpiexec) running
 /// this same command; inside an MPI job (mpiexec/srun started us), run as server or worker by rank.

@@ -1,6 +1,7 @@
 // The `supervisor` executable: parses the command line (CLI11) and hands over to a subcommand.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.hpp"
 #include "cli/submit.hpp"
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out,-o", run.out_dir, "Run directory (default: runs/<name>-<timestamp>)");
   run_cmd->add_flag("--resume", run.resume, "Continue the run in --out if it exists (done tasks are kept)");
   run_cmd->add_flag("--force", run.force, "With --resume: go on even though the workflow file changed");
+  std::string run_walltime, resume_walltime;
+  run_cmd->add_option("--walltime", run_walltime,
+                      "Allocation length (H:MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
+  run_cmd->add_option("--drain-margin", run.drain_margin_s, "Seconds before walltime to drain (default 10%)");
 
   sv::cli::RunArgs resume;
   resume.resume = true;
@@ -27,6 +32,9 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--workers,-w", resume.workers, "Worker ranks (default: resources.workers)")
       ->check(CLI::PositiveNumber);
   resume_cmd->add_flag("--force", resume.force, "Go on even though the workflow file changed since the run started");
+  resume_cmd->add_option("--walltime", resume_walltime,
+                         "Allocation length (H:MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
+  resume_cmd->add_option("--drain-margin", resume.drain_margin_s, "Seconds before walltime to drain (default 10%)");
 
   std::string validate_file;
   auto* validate_cmd = app.add_subcommand("validate", "Check a workflow file without running it");
@@ -77,8 +85,19 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run_cmd) return sv::cli::cmd_run(run);
-    if (*resume_cmd) return sv::cli::cmd_run(resume);
+    const char* env_walltime = std::getenv("SV_WALLTIME_S");
+    auto walltime = [&](const std::string& given) {
+      if (!given.empty()) return sv::cli::parse_walltime(given);
+      return env_walltime && *env_walltime ? sv::cli::parse_walltime(env_walltime) : 0.0;
+    };
+    if (*run_cmd) {
+      run.walltime_s = walltime(run_walltime);
+      return sv::cli::cmd_run(run);
+    }
+    if (*resume_cmd) {
+      resume.walltime_s = walltime(resume_walltime);
+      return sv::cli::cmd_run(resume);
+    }
     if (*submit_cmd) return sv::cli::cmd_submit(submit);
     if (*validate_cmd) return sv::cli::cmd_validate(validate_file);
     if (*status_cmd) return sv::cli::cmd_status(status);

@@ -62,13 +62,15 @@ struct StartMessage {
   bool ok = false;
   std::string error;
   std::string spec_text, spec_path, source_dir, out_dir;
+  double drain_at = 0, stop_at = 0;  // walltime drain (wall clock), 0 = none
 };
 
 void broadcast(StartMessage& plan, int rank) {
   core::Json j;
   if (rank == 0)
-    j = {{"ok", plan.ok}, {"error", plan.error}, {"spec_text", plan.spec_text}, {"spec_path", plan.spec_path},
-         {"source_dir", plan.source_dir}, {"out_dir", plan.out_dir}};
+    j = {{"ok", plan.ok},           {"error", plan.error},         {"spec_text", plan.spec_text},
+         {"spec_path", plan.spec_path}, {"source_dir", plan.source_dir}, {"out_dir", plan.out_dir},
+         {"drain_at", plan.drain_at}, {"stop_at", plan.stop_at}};
   std::string bytes = rank == 0 ? j.dump() : "";
   unsigned long long n = bytes.size();
   MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
@@ -82,6 +84,8 @@ void broadcast(StartMessage& plan, int rank) {
     plan.spec_path = j["spec_path"];
     plan.source_dir = j["source_dir"];
     plan.out_dir = j["out_dir"];
+    plan.drain_at = j["drain_at"];
+    plan.stop_at = j["stop_at"];
   }
 }
 
@@ -150,7 +154,7 @@ std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::T
 }
 
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
-               const std::string& out_dir, std::vector<store::TaskRow> previous) {
+               const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start) {
   store::SessionInfo session;
   session.started = core::wall_now();
   session.workers = comm.size() - 1;
@@ -171,6 +175,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   for (std::size_t i = 1; i < spec.models.size(); ++i)  // dag `models:`, uq aggregation: NodeDef.model indexes these
     options.models.push_back(engine::ModelInfo{model_name(spec.models[i]), spec.models[i].retries});
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
+  options.drain_at = start.drain_at;
+  options.stop_at = start.stop_at;
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
 
@@ -185,12 +191,18 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   engine::RunOutcome outcome = server.run();
   line.finish();
 
-  std::string status = !outcome.ok ? "failed" : "done";
+  std::string status = !outcome.ok ? "failed" : outcome.drained ? "drained" : "done";
   store.set_run_status(status);
   store.flush();
   store.end_session(session_id, status, core::wall_now());
 
   print_summary(spec, store, out_dir, outcome);
+  if (outcome.drained) {
+    std::fprintf(stderr,
+                 "supervisor: walltime drain: %zu tasks left to run; continue with `supervisor resume %s`\n",
+                 outcome.counts.unfinished(), out_dir.c_str());
+    return 0;
+  }
   if (!outcome.ok) {
     std::fprintf(stderr, "supervisor: error: %s\n", outcome.fatal_message.c_str());
     return 1;
@@ -199,7 +211,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   return all_failed ? 3 : 0;
 }
 
-int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const std::string& out_dir) {
+int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const std::string& out_dir,
+                    double drain_at) {
   shell::ShellConfig config;
   config.run_dir = out_dir;
   config.rank = comm.rank();
@@ -209,6 +222,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   config.objective = spec.objective;
   config.preload = spec.resources.preload;
   config.isolated = spec.resources.shell == spec::ShellMode::isolated;
+  config.drain_at = drain_at;
   config.python_executable = spec.resources.python;
   auto progress = [&comm](std::uint64_t task_id, std::string_view payload) {
     comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
@@ -226,6 +240,11 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     shell::TaskOutcome o = shells->run(shell::TaskInput{t.task_id, t.model, t.attempt, t.node_id, t.params});
     balancer::ResultMsg r;
     r.status = o.ok ? balancer::TaskStatusCode::ok : balancer::TaskStatusCode::failed;
+    if (!o.ok && !o.result.empty()) {
+      // model_runner marks a task that stopped at the job's request (drain); it resumes, it did not fail.
+      auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
+    }
     r.has_objective = o.objective.has_value();
     r.objective = o.objective.value_or(0.0);
     r.start_time = o.start_time;
@@ -257,6 +276,14 @@ int run_in_mpi(const RunArgs& args) {
       engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, size - 1, false});
       store = open_run(plan, previous);
       spec = plan.spec;
+      if (args.walltime_s > 0) {
+        // Stop handing out work and ask models to checkpoint `margin` before the allocation ends; stop
+        // waiting for them a quarter of that margin later.
+        double margin = args.drain_margin_s > 0 ? args.drain_margin_s : std::clamp(0.1 * args.walltime_s, 10.0, 300.0);
+        if (margin >= args.walltime_s) margin = args.walltime_s / 2;
+        start.drain_at = core::wall_now() + args.walltime_s - margin;
+        start.stop_at = core::wall_now() + args.walltime_s - margin / 4;
+      }
       start.ok = true;
       start.out_dir = plan.out_dir;
       start.spec_text = spec.source_text;
@@ -278,8 +305,8 @@ int run_in_mpi(const RunArgs& args) {
   {
     balancer::MpiComm comm;
     try {
-      code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous))
-                       : run_worker_rank(comm, spec, start.out_dir);
+      code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start)
+                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.
       std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
@@ -319,6 +346,8 @@ int cmd_run(const RunArgs& args) {
   }
   command.insert(command.end(), {"--workers", std::to_string(workers)});
   if (args.force) command.push_back("--force");
+  if (args.walltime_s > 0) command.insert(command.end(), {"--walltime", std::to_string(args.walltime_s)});
+  if (args.drain_margin_s > 0) command.insert(command.end(), {"--drain-margin", std::to_string(args.drain_margin_s)});
   exec_mpi_job(workers + 1, command);
 }
 

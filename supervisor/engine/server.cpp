@@ -77,6 +77,14 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
   row.result = m.result;
   row.error = m.error;
 
+  if (m.status == balancer::TaskStatusCode::interrupted) {
+    // Stopped at the job's request (walltime drain): it left a checkpoint and resumes; not a failure.
+    row.status = store::TaskStatus::pending;
+    row.error = m.error;
+    store_.put_task(row);
+    graph_.requeue(index);
+    return;
+  }
   bool ok = m.status == balancer::TaskStatusCode::ok;
   if (!ok) ++tasks_[index].failures;
   if (ok) {
@@ -212,6 +220,7 @@ std::size_t Server::pump() {
     }
   }
   std::size_t sent = 0;
+  if (draining_) return sent;
   while (auto a = balancer_.next_assignment()) {
     dispatch(*a);
     ++sent;
@@ -221,6 +230,7 @@ std::size_t Server::pump() {
 
 bool Server::finished() const {
   if (fatal_ || workflow_.fatal()) return true;
+  if (draining_) return balancer_.in_flight_count() == 0 || (options_.stop_at > 0 && core::wall_now() >= options_.stop_at);
   return workflow_.exhausted() && graph_.counts().unfinished() == 0 && balancer_.in_flight_count() == 0;
 }
 
@@ -259,6 +269,11 @@ RunOutcome Server::run() {
       on_message(source, bytes);
       active = true;
     }
+    if (!draining_ && options_.drain_at > 0 && core::wall_now() >= options_.drain_at) {
+      draining_ = true;
+      store_.add_event("drain", "walltime drain: no new tasks; running models asked to checkpoint",
+                       core::wall_now());
+    }
     if (pump() > 0) active = true;
     if (finished()) break;
 
@@ -287,6 +302,7 @@ RunOutcome Server::run() {
 
   RunOutcome out;
   out.ok = !fatal_;
+  out.drained = draining_ && !fatal_ && (graph_.counts().unfinished() > 0 || !workflow_.exhausted());
   if (fatal_) out.fatal_message = *fatal_;
   out.counts = graph_.counts();
   out.elapsed = core::mono_now() - started_;

@@ -39,11 +39,14 @@ struct ServerOptions {
   std::size_t flush_max_writes = 50000;  // or as soon as this many writes are buffered
   int max_sleep_us = 1000;
   int slots_per_worker = 1;
+  double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
+  double stop_at = 0;   // wall clock: stop waiting for running tasks (they re-run on resume)
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
 };
 
 struct RunOutcome {
   bool ok = true;              // false when a worker could not start or the job failed
+  bool drained = false;        // stopped for the walltime with work left: resumable
   std::string fatal_message;   // why, for the user
   GraphCounts counts;
   double elapsed = 0;
@@ -102,6 +105,7 @@ class Server {
   std::int64_t result_seq_ = 0;
   std::size_t restored_count_ = 0;
   std::optional<std::string> fatal_;
+  bool draining_ = false;
   double started_ = 0;
 };
 

@@ -113,10 +113,26 @@ class IsolatedShell : public Shell {
                                    std::string(task.params)}));
     double timeout = config_.models.at(task.model).timeout_s;
     double deadline = timeout > 0 ? core::mono_now() + timeout : -1;
+    // The walltime drain, on the monotonic clock: when it comes the child is asked (SIGUSR1) to stop.
+    double drain = config_.drain_at > 0 ? core::mono_now() + (config_.drain_at - core::wall_now()) : -1;
+    bool asked_to_stop = false;
     while (true) {
-      int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max(0.0, deadline - core::mono_now()) * 1000);
+      double until = deadline;
+      if (!asked_to_stop && drain >= 0 && (until < 0 || drain < until)) until = drain;
+      int wait_ms = until < 0 ? -1 : static_cast<int>(std::max(0.0, until - core::mono_now()) * 1000);
       bool timed_out = false;
       core::Json frame = read_frame(wait_ms, &timed_out);
+      if (frame.is_null() && timed_out) {
+        // Which wait ended: the drain (ask the child to stop and keep waiting), the task's timeout, or
+        // neither yet (poll woke a little early: wait again).
+        if (!asked_to_stop && drain >= 0 && (deadline < 0 || drain < deadline)) {
+          if (core::mono_now() < drain) continue;
+          asked_to_stop = true;
+          if (pid_ > 0) ::kill(pid_, SIGUSR1);
+          continue;
+        }
+        if (deadline < 0 || core::mono_now() < deadline) continue;
+      }
       if (frame.is_null()) {
         if (timed_out) {
           stop_child(/*kill=*/true);

@@ -20,6 +20,7 @@ namespace {
 // embedded interpreter per process, so process-wide state is the honest shape here.
 ProgressSink g_progress;
 std::atomic<bool> g_should_stop{false};
+double g_drain_at = 0;  // wall time; set once before any task runs
 
 PyObject* sv_report(PyObject*, PyObject* args) {
   unsigned long long task_id = 0;
@@ -30,7 +31,10 @@ PyObject* sv_report(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
-PyObject* sv_should_stop(PyObject*, PyObject*) { return PyBool_FromLong(g_should_stop.load() ? 1 : 0); }
+PyObject* sv_should_stop(PyObject*, PyObject*) {
+  bool stop = g_should_stop.load() || (g_drain_at > 0 && core::wall_now() >= g_drain_at);
+  return PyBool_FromLong(stop ? 1 : 0);
+}
 
 PyMethodDef g_methods[] = {
     {"report", sv_report, METH_VARARGS, "report(task_id, payload_json): stream a progress payload to rank 0"},
@@ -46,6 +50,7 @@ class PythonShell : public Shell {
  public:
   PythonShell(const ShellConfig& config, ProgressSink progress) {
     g_progress = std::move(progress);
+    g_drain_at = config.drain_at;
     const char* root_env = std::getenv("SV_PYTHON_ROOT");
     std::string root = root_env && *root_env ? root_env : SV_PYTHON_ROOT;
     // Models next to the workflow file import without further set-up; appended, so they cannot shadow the

@@ -25,6 +25,7 @@ struct TaskInput {
 
 struct TaskOutcome {
   bool ok = true;
+  bool interrupted = false;  // the model stopped at the job's request (drain) and can resume
   std::optional<double> objective;
   std::string result;  // JSON object text
   std::string error;   // one-line message, blank line, details (traceback, stderr tail)
@@ -42,6 +43,7 @@ struct ShellConfig {
   std::vector<spec::ModelSpec> models;
   spec::ObjectiveSpec objective;
   std::vector<std::string> preload;
+  double drain_at = 0;             // wall time after which models are asked to stop (walltime drain); 0 = never
   bool isolated = false;           // python models run in a resident child process (isolated_shell.hpp)
   std::string python_executable;   // isolated: the child's interpreter ("" = the build's own)
 };

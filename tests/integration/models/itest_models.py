@@ -32,3 +32,18 @@ def sleeps(params):
     import time
     time.sleep(float(params.get("seconds", 30)))
     return 0.0
+
+
+def checkpointed(params, ctx):
+    """Epochs of `epoch_sleep` seconds with a checkpoint after each; stops when asked and resumes from the
+    newest checkpoint, reporting the epoch it started from."""
+    saved = ctx.load_checkpoint()
+    first = saved[0] + 1 if saved else 1
+    epoch = first - 1
+    for epoch in range(first, int(params["epochs"]) + 1):
+        if ctx.should_stop():
+            break
+        time.sleep(float(params["epoch_sleep"]))
+        ctx.save_checkpoint(epoch, {"epoch": epoch})
+        ctx.report(epoch, loss=1.0 / epoch)
+    return {"val_loss": 1.0 / max(epoch, 1), "resumed_at": first}
