@@ -1,5 +1,9 @@
 // The shell's only file that includes Python.h (it is heavy; see ../shared/TOOLCHAIN.md on build times).
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 
 #include "core/clock.hpp"
@@ -46,6 +50,79 @@ PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "_supervisor", "Supervisor worker
 
 PyObject* init_supervisor_module() { return PyModule_Create(&g_module); }
 
+// Interrupts a model call that runs past model.timeout by raising TimeoutError in the worker's main
+// thread (PyThreadState_SetAsyncExc). That stops Python code at its next bytecode; code stuck inside one
+// C call only stops when the call returns — `resources.shell: isolated` gives a hard stop for those.
+class Watchdog {
+ public:
+  Watchdog() : thread_([this] { loop(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  /// Called on the main thread with the GIL held, before the model call.
+  void arm(double seconds) {
+    if (!main_thread_) main_thread_ = PyThread_get_thread_ident();
+    std::lock_guard<std::mutex> l(m_);
+    armed_ = true;
+    fired_ = false;
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(seconds));
+    cv_.notify_all();
+  }
+  /// Called on the main thread WITHOUT the GIL after the call; true when the timeout fired.
+  bool disarm() {
+    bool fired;
+    {
+      std::unique_lock<std::mutex> l(m_);
+      armed_ = false;
+      cv_.notify_all();
+      cv_.wait(l, [this] { return !firing_; });
+      fired = fired_;
+    }
+    if (fired) {
+      // The exception may still be pending if the call returned first: clear it so the next task is clean.
+      pyembed::Gil gil;
+      PyThreadState_SetAsyncExc(main_thread_, nullptr);
+    }
+    return fired;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> l(m_);
+    while (!quit_) {
+      cv_.wait(l, [this] { return quit_ || armed_; });
+      if (quit_) break;
+      auto deadline = deadline_;
+      if (cv_.wait_until(l, deadline, [this, deadline] { return quit_ || !armed_ || deadline_ != deadline; }))
+        continue;
+      firing_ = true;
+      l.unlock();
+      {
+        pyembed::Gil gil;
+        PyThreadState_SetAsyncExc(main_thread_, PyExc_TimeoutError);
+      }
+      l.lock();
+      firing_ = false;
+      fired_ = true;
+      cv_.notify_all();
+      cv_.wait(l, [this] { return quit_ || !armed_; });
+    }
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool quit_ = false, armed_ = false, firing_ = false, fired_ = false;
+  std::chrono::steady_clock::time_point deadline_;
+  unsigned long main_thread_ = 0;
+  std::thread thread_;
+};
+
 class PythonShell : public Shell {
  public:
   PythonShell(const ShellConfig& config, ProgressSink progress) {
@@ -60,12 +137,31 @@ class PythonShell : public Shell {
     pyembed::start({{"_supervisor", &init_supervisor_module}}, {root}, back);
     pyembed::Gil gil;
     load_runner(config);
+    for (const auto& m : config.models) timeouts_.push_back(m.kind == spec::ModelKind::python ? m.timeout_s : 0);
   }
 
   TaskOutcome run(const TaskInput& task) override {
     TaskOutcome out;
     out.start_time = core::wall_now();
-    pyembed::Gil gil;
+    double timeout = task.model < timeouts_.size() ? timeouts_[task.model] : 0;
+    {
+      pyembed::Gil gil;
+      if (timeout > 0) watchdog_.arm(timeout);
+      call(task, out);
+    }
+    if (timeout > 0 && watchdog_.disarm()) {
+      out.ok = false;
+      out.interrupted = false;
+      out.error = "timed out after " + core::format_duration(timeout) +
+                  " (model.timeout): the model call was interrupted\n\n" + out.error;
+    }
+    out.end_time = core::wall_now();
+    return out;
+  }
+
+ private:
+  // One model call through model_runner.shell.run_task; the GIL is held.
+  void call(const TaskInput& task, TaskOutcome& out) {
     PyObject* args[5] = {
         PyLong_FromUnsignedLong(task.model), PyLong_FromUnsignedLongLong(task.task_id),
         PyUnicode_FromStringAndSize(task.node_id.data(), static_cast<Py_ssize_t>(task.node_id.size())),
@@ -95,11 +191,8 @@ class PythonShell : public Shell {
       out.error = pyembed::utf8(PyTuple_GET_ITEM(ret, 3));
     }
     Py_XDECREF(ret);
-    out.end_time = core::wall_now();
-    return out;
   }
 
- private:
   void load_runner(const ShellConfig& config) {
     PyObject* mod = PyImport_ImportModule("model_runner.shell");
     if (!mod)
@@ -120,6 +213,8 @@ class PythonShell : public Shell {
   }
 
   PyObject* run_task_ = nullptr;  // kept for the worker's life
+  std::vector<double> timeouts_;  // by model index
+  Watchdog watchdog_;
 };
 
 }  // namespace

@@ -46,3 +46,19 @@ resources: {workers: 1, shell: isolated}
     assert run.returncode == 0, run.stderr
     with run.db() as con:
         assert [r[0] for r in con.execute("SELECT epoch FROM metrics ORDER BY epoch")] == [1, 2, 3]
+
+
+def test_an_embedded_python_call_past_its_timeout_is_interrupted_and_the_next_task_is_clean(supervisor, write_yaml):
+    wf = write_yaml("""
+workflow: sweep
+model: {kind: python, entry: "itest_models:spins", python_path: ["@MODELS@"], timeout: 1}
+sweep: {list: [{seconds: 60}, {seconds: 0.1}, {seconds: 0.1}]}
+resources: {workers: 1}
+""")
+    run = supervisor("run", wf, timeout=120)
+    assert run.returncode == 0, run.stderr
+    tasks = {t["node_id"]: t for t in run.tasks()}
+    assert tasks["1"]["status"] == "failed"
+    assert "timed out after" in tasks["1"]["error"]
+    assert tasks["1"]["end_time"] - tasks["1"]["start_time"] < 10
+    assert tasks["2"]["status"] == tasks["3"]["status"] == "done"

@@ -47,3 +47,13 @@ def checkpointed(params, ctx):
         ctx.save_checkpoint(epoch, {"epoch": epoch})
         ctx.report(epoch, loss=1.0 / epoch)
     return {"val_loss": 1.0 / max(epoch, 1), "resumed_at": first}
+
+
+def spins(params):
+    """A pure-Python loop that never checks ctx.should_stop(): only an interrupt can stop it."""
+    import time
+    end = time.monotonic() + float(params.get("seconds", 60))
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+    return {"val_loss": 0.0, "n": n}
