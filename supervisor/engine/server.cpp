@@ -107,6 +107,7 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
     store_.put_task(row);
     graph_.mark_failed(index, std::move(m.error));
   }
+  workflow_.on_node_ran(index, worker);
   if (graph_.node(index).state != NodeState::ready) workflow_.on_node_finished(graph_, index);
 }
 

@@ -48,14 +48,22 @@ KeySplit sublearning_split(const spec::SublearningSpec& s, const std::string& id
     }
     held.push_back(k);
   }
-  // Step 2: a shuffle of them drawn for this node alone; its first keys validate, the next ones train.
-  SplitMix64 rng(core::fnv1a64(std::to_string(s.seed) + "/" + id));
+  // Step 2: a shuffle of them drawn for the parent, so all N siblings see the same order; sibling c (1..N)
+  // receives the window of that order starting c-1 N-ths in (wrapping around), its first keys to validate,
+  // the rest to train. The windows are spread evenly, so every held-out key goes to about N·fraction
+  // siblings: none is left out by all of them, none taken by all (unless the fraction asks for it).
+  std::string parent = id.rfind('.') == std::string::npos ? "" : id.substr(0, id.rfind('.'));
+  std::size_t child = std::stoul(id.substr(parent.empty() ? 0 : parent.size() + 1)) - 1;
+  SplitMix64 rng(core::fnv1a64(std::to_string(s.seed) + "/" + parent));
   for (std::size_t i = held.size(); i > 1; --i) std::swap(held[i - 1], held[rng.next() % i]);
   spec::KeyShare share = spec::sublearning_share(s, stage, held.size());
+  std::size_t offset = held.empty() ? 0 : (child % std::size_t(s.n)) * held.size() / std::size_t(s.n);
+  std::vector<std::uint32_t> window;
+  window.reserve(share.val + share.train);
+  for (std::size_t j = 0; j < share.val + share.train; ++j) window.push_back(held[(offset + j) % held.size()]);
   KeySplit split;
-  split.val.assign(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(share.val));
-  std::vector<std::uint32_t> added(held.begin() + static_cast<std::ptrdiff_t>(share.val),
-                                   held.begin() + static_cast<std::ptrdiff_t>(share.val + share.train));
+  split.val.assign(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(share.val));
+  std::vector<std::uint32_t> added(window.begin() + static_cast<std::ptrdiff_t>(share.val), window.end());
   std::sort(split.val.begin(), split.val.end());
   std::sort(added.begin(), added.end());
   std::merge(parent_train.begin(), parent_train.end(), added.begin(), added.end(), std::back_inserter(split.train));

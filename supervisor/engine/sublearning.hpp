@@ -8,12 +8,15 @@
 //
 //            root: train {}                  held out: every key
 //     ┌────────────┴────────────┐
-//    1: train T1 = A1            val V1        (A1, V1 ⊂ all keys, drawn for node "1")
-//     ├── 1.1: train T1 ∪ A11     val V11      (A11, V11 ⊂ keys outside T1, drawn for node "1.1")
+//    1: train T1 = A1            val V1        (A1, V1 ⊂ all keys)
+//     ├── 1.1: train T1 ∪ A11     val V11      (A11, V11 ⊂ keys outside T1)
 //     └── 1.2: ...
 //
-// so no validation key of a node is in its own or any ancestor's training set. The draw is a function of
-// (seed, node id) alone, hence the same spec gives the same ids and parameters in every session (resume).
+// so no validation key of a node is in its own or any ancestor's training set. Siblings take evenly
+// spaced windows of one shuffle of their parent's held-out keys, so each such key goes to about
+// N·fraction of them (N=4, first_fraction 0.75: every key is left out by exactly one stage-1 node, which
+// lets a later stage add it). The draw is a function of (seed, node id) alone, hence the same spec gives
+// the same ids and parameters in every session (resume).
 // Each node runs `epochs` from its strategy (Table 1) with early stopping, starting from its parent's final
 // weights; it prefers the worker that trained its parent, whose resident interpreter holds them.
 #pragma once

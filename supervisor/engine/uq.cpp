@@ -38,7 +38,8 @@ void UqWorkflow::start(Graph& graph) {
       NodeDef def;
       def.id = replica_id(p, r);
       def.params = params.dump();
-      replica_index_[def.id] = graph.add(std::move(def));
+      std::string id = def.id;  // C++17 evaluates the right side first: it would move def.id away
+      replica_index_[id] = graph.add(std::move(def));
     }
   }
 }

@@ -213,7 +213,7 @@ DagSpec parse_nodes(const YamlReader& r, const Field& f, const WorkflowSpec& spe
     model_names.push_back(spec.models[i].name);
   }
   DagSpec dag;
-  std::map<std::string, const Field*> after_field;  // node id -> its `after` (or the node) for messages
+  std::map<std::string, Field> after_field;  // node id -> its `after` (or the node), for messages
   std::set<std::string> ids;
   for (const Field& nf : m.fields) ids.insert(nf.key);
   for (const Field& nf : m.fields) {
@@ -221,7 +221,7 @@ DagSpec parse_nodes(const YamlReader& r, const Field& f, const WorkflowSpec& spe
     node.id = nf.key;
     if (!core::is_valid_node_id(node.id))
       r.fail(nf, "node ids become folder names: use 1-128 of A-Z a-z 0-9 . _ - (not starting with . or -)");
-    after_field[node.id] = &nf;
+    after_field[node.id] = nf;
     if (!nf.node.IsNull()) {
       Mapping nm = r.mapping(nf, {"model", "after", "params", "weights_from", "priority"});
       for (const Field& field : nm.fields) {
@@ -235,7 +235,7 @@ DagSpec parse_nodes(const YamlReader& r, const Field& f, const WorkflowSpec& spe
                               "; leave `model:` out for the top-level model)");
           node.model = it->second;
         } else if (field.key == "after") {
-          after_field[node.id] = &field;
+          after_field[node.id] = field;
           std::vector<Field> items;
           if (field.node.IsScalar()) items.push_back(field);
           else items = r.items(field);
@@ -287,7 +287,7 @@ DagSpec parse_nodes(const YamlReader& r, const Field& f, const WorkflowSpec& spe
       if (!left.count(n.id)) continue;
       std::string cycle = describe_cycle(n.id, left);
       std::string first = cycle.substr(0, cycle.find(' '));
-      r.fail(*after_field.at(first), "cycle: " + cycle + " (a node cannot run after itself)");
+      r.fail(after_field.at(first), "cycle: " + cycle + " (a node cannot run after itself)");
     }
   }
   return dag;

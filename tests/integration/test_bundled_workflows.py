@@ -3,7 +3,11 @@ import pathlib
 
 import pytest
 
-WORKFLOWS = sorted((pathlib.Path(__file__).resolve().parents[2] / "workflows").glob("*.yaml"))
+# Too big for CI, run by hand: sublearning-uno.yaml is the paper's N=4, S=5 (1,364 trainings, minutes on
+# 2 cores); sublearning-uno-small.yaml runs the same workflow in CI.
+NOT_IN_CI = {"sublearning-uno.yaml"}
+WORKFLOWS = sorted(p for p in (pathlib.Path(__file__).resolve().parents[2] / "workflows").glob("*.yaml")
+                   if p.name not in NOT_IN_CI)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.stem for p in WORKFLOWS])

@@ -340,8 +340,9 @@ def write_csv(result, out_dir):
     traj_cols = ["strategy", "final_stage", "best_node", "training_hours", "training_seconds", "cumulative_steps",
                  "val_loss", "trajectory", "run"]
     _write(out / "sublearning_trajectories.csv", traj_cols, result["trajectories"])
-    _write(out / "sublearning_outliers.csv", ["outlier_rank", "outlier_top_percent"] + NODE_COLUMNS[:-4] + ["added_train", "val"],
-           [node_row(n) for _, _, n in result["outliers"]])
+    ranked_cols = ["outlier_rank", "outlier_top_percent"] + [
+        c for c in NODE_COLUMNS if c not in ("outlier_rank", "outlier_top_percent")]
+    _write(out / "sublearning_outliers.csv", ranked_cols, [node_row(n) for _, _, n in result["outliers"]])
     key_cols = ["strategy", "rank", "top_percent", "key", "planted", "mean_outlier_level", "max_outlier_level",
                 "over_1", "nodes_adding", "as_train", "as_val"]
     _write(out / "sublearning_keys.csv", key_cols, result["keys"])
@@ -377,7 +378,9 @@ def format_summary(result):
     if p:
         for k in p["keys"]:
             lines.append(f"planted key {k['key']} ({k['strategy']}): rank {k['rank']} of {k['of']} keys "
-                         f"(top {k['top_percent']:.1f}%), mean outlier level {k['mean_outlier_level']}")
+                         f"(top {k['top_percent']:.1f}%), mean outlier level "
+                         + (f"{k['mean_outlier_level']:.3g}" if k["mean_outlier_level"] is not None
+                            else "- (no compared node added it)"))
         lines.append(f"nodes adding planted keys: {p['nodes_adding']}, {p['nodes_adding_in_top_percent']} of them in "
                      f"the top {p['top_percent']:g}% of the outlier list; {p['top_nodes_adding_planted']} of its "
                      f"{p['top_nodes']} top nodes added a planted key")

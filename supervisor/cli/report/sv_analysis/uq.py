@@ -7,6 +7,7 @@ parameter overrides; the *aggregate* node holds mean, std and percentiles over t
 import csv
 import json
 import pathlib
+import re
 
 from .stats import is_number, mean
 
@@ -47,7 +48,7 @@ def write_csv(res, out_dir):
         for r in res["replicas"]:
             w.writerow(["" if r[c] is None else r[c] for c in cols])
     cols = ["metric", "perturbation", "n", "mean", "std", "min", "max"]
-    extra = sorted({k for s in res["stats"] for k in s if k.startswith("p")}, key=lambda k: float(k[1:]))
+    extra = sorted({k for s in res["stats"] for k in s if re.fullmatch(r"p[0-9.]+", k)}, key=lambda k: float(k[1:]))
     with open(out / "uq_stats.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(cols + extra)
