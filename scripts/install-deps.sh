@@ -12,6 +12,8 @@ PACKAGES=(
   libyaml-cpp-dev catch2 libcli11-dev libfmt-dev libspdlog-dev
   r-base-dev r-cran-rinside r-cran-rcpp r-cran-ranger r-cran-lhs r-cran-randomforest
   r-cran-jsonlite r-cran-testthat
+  chromium fonts-dejavu-core
+  slurm-wlm munge
 )
 
 missing=()

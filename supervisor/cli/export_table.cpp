@@ -101,7 +101,10 @@ Table metrics_table(const std::vector<store::MetricRow>& metrics) {
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     Json m = parse_or_text(metrics[i].metrics);
     if (!m.is_object()) continue;
-    for (auto& [k, v] : m.items()) cells[i].emplace_back(keys.index(taken.count(k) ? "metric." + k : k), v);
+    for (auto& [k, v] : m.items()) {
+      if (k == "epoch" && v == metrics[i].epoch) continue;  // ctx.report repeats the epoch among the metrics
+      cells[i].emplace_back(keys.index(taken.count(k) ? "metric." + k : k), v);
+    }
   }
   Table t;
   t.columns = fixed;

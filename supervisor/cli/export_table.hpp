@@ -23,7 +23,8 @@ struct Table {
 Table tasks_table(const std::vector<store::TaskRow>& tasks);
 
 /// One row per reported epoch: task_id, node_id, attempt, epoch, time, then one column per metric name
-/// (prefixed `metric.` only where a name would clash with those five).
+/// (prefixed `metric.` only where a name would clash with those five; an `epoch` metric equal to the row's
+/// epoch, as ctx.report sends it, is not repeated).
 Table metrics_table(const std::vector<store::MetricRow>& metrics);
 
 /// A cell as CSV text: RFC 4180 quoting (fields holding a comma, quote, CR or LF, or leading or trailing

@@ -37,7 +37,7 @@ ProgressLine::ProgressLine(bool tty, double plain_every_s) : tty_(tty), plain_ev
   if (tty_) columns_ = terminal_columns();
 }
 
-std::string ProgressLine::format(const engine::Progress& p) {
+std::string ProgressLine::format(const engine::Progress& p, bool compact) {
   const auto& c = p.counts;
   std::size_t finished = c.done + c.failed;
   double rate = p.elapsed > 0 ? finished / p.elapsed : 0;
@@ -48,7 +48,9 @@ std::string ProgressLine::format(const engine::Progress& p) {
   if (p.expected_total && rate > 0 && finished < p.expected_total)
     eta = core::format_duration((p.expected_total - finished) / rate);
   char line[256];
-  std::snprintf(line, sizeof line, "done %zu  running %zu  failed %zu  of %s  best %s  %s  elapsed %s  eta %s",
+  std::snprintf(line, sizeof line,
+                compact ? "%zu ok %zu run %zu fail /%s best %s %s %s eta %s"
+                        : "done %zu  running %zu  failed %zu  of %s  best %s  %s  elapsed %s  eta %s",
                 c.done, c.running, c.failed, total.c_str(), best, format_rate(rate).c_str(),
                 core::format_duration(p.elapsed).c_str(), eta.c_str());
   return line;
@@ -64,6 +66,7 @@ std::string ProgressLine::fit(const std::string& text, int columns) {
 void ProgressLine::update(const engine::Progress& p) {
   std::string line = format(p);
   if (tty_) {
+    if (line.size() >= static_cast<std::size_t>(columns_)) line = format(p, true);
     std::fprintf(stderr, "\r\033[K%s", fit(line, columns_).c_str());
     drawn_ = true;
   } else if (p.elapsed - last_plain_ >= plain_every_s_) {

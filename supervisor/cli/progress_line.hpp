@@ -16,8 +16,9 @@ class ProgressLine {
   void update(const engine::Progress& p);
   void finish();
 
-  /// The line's text, without control characters (for tests and the plain log lines).
-  static std::string format(const engine::Progress& p);
+  /// The line's text, without control characters (for tests and the plain log lines); `compact` drops the
+  /// labels a narrow terminal has no room for.
+  static std::string format(const engine::Progress& p, bool compact = false);
   /// `text` cut to fit `columns` terminal cells (a line that wraps cannot be redrawn in place).
   static std::string fit(const std::string& text, int columns);
 

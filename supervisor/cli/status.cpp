@@ -11,7 +11,6 @@
 #include "cli/status_view.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
-#include "engine/workflow.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
 
@@ -21,21 +20,61 @@ namespace sv::cli {
 
 namespace {
 
+/// A workflow text without its top-level `sweep:` block (block-style YAML: the block ends at the next line
+/// that starts in column 0). A sweep of many literal tuples can make the YAML megabytes long, and `status`
+/// must answer within a second; the objective is all it needs from such a file.
+std::string without_sweep_block(const std::string& text) {
+  std::string out;
+  bool skipping = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos + 1);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    bool top_level = !line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\n';
+    if (top_level) skipping = line.rfind("sweep:", 0) == 0;
+    if (skipping) {
+      if (top_level) out += "sweep: {list: [{}]}\n";
+      continue;
+    }
+    out += line;
+  }
+  return out;
+}
+
 /// The objective and the expected task count, from the workflow the run recorded. A workflow this build
 /// cannot parse (written by a newer supervisor, say) still gets a status, with the defaults.
 void read_workflow(const store::RunInfo& run, StatusInputs& in) {
+  constexpr std::size_t kLargeSpec = 256 * 1024;
+  bool sweep_left_out = run.spec_text.size() > kLargeSpec;
+  const std::string dir = run.spec_path.empty() ? "" : fs::path(run.spec_path).parent_path().string();
+  spec::WorkflowSpec spec;
   try {
-    std::string dir = run.spec_path.empty() ? "" : fs::path(run.spec_path).parent_path().string();
-    spec::WorkflowSpec spec = spec::parse_workflow(run.spec_text, run.spec_path, dir);
-    in.metric = spec.objective.metric;
-    in.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
-    if (spec.kind == spec::WorkflowKind::hpo) {
-      in.expected_total = spec.optimizer.max_evals > 0 ? static_cast<std::size_t>(spec.optimizer.max_evals) : 0;
-    } else if (spec.kind == spec::WorkflowKind::sweep) {
-      // The sweep's tuple count (a tuple file that has moved since leaves it unknown).
-      in.expected_total = engine::make_workflow(spec, engine::WorkflowEnv{"", {}, 1, false})->expected_total();
-    }
+    spec = spec::parse_workflow(sweep_left_out ? without_sweep_block(run.spec_text) : run.spec_text,
+                                run.spec_path, dir);
   } catch (const core::Error&) {
+    if (sweep_left_out) return;
+    // A tuple file moved since the run started fails the parse; the objective does not depend on it.
+    try {
+      spec = spec::parse_workflow(without_sweep_block(run.spec_text), run.spec_path, dir);
+      sweep_left_out = true;
+    } catch (const core::Error&) {
+      return;
+    }
+  }
+  in.metric = spec.objective.metric;
+  in.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
+  if (spec.kind == spec::WorkflowKind::hpo) {
+    in.expected_total = spec.optimizer.max_evals > 0 ? static_cast<std::size_t>(spec.optimizer.max_evals) : 0;
+  } else if (spec.kind == spec::WorkflowKind::sweep && !sweep_left_out) {
+    // Counted from the spec, not by reading a tuple file: that could take longer than `status` may.
+    if (spec.sweep.source == spec::SweepSpec::Source::grid) {
+      std::size_t n = 1;
+      for (const auto& axis : spec.sweep.grid) n *= axis.second.size();
+      in.expected_total = n;
+    } else if (spec.sweep.source == spec::SweepSpec::Source::list) {
+      in.expected_total = spec.sweep.list.size();
+    }
   }
 }
 

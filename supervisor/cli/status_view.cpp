@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <string>
 
-#include "cli/commands.hpp"
 #include "core/clock.hpp"
 
 namespace sv::cli {
@@ -65,7 +65,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
 
   Json out;
   out["run"] = {{"name", run.name},           {"workflow", run.workflow},       {"status", run.status},
-                {"dir", in.run_dir},          {"store", store_path(in.run_dir)}, {"spec_path", run.spec_path},
+                {"dir", in.run_dir},          {"store", (std::filesystem::path(in.run_dir) / "supervisor.db").string()}, {"spec_path", run.spec_path},
                 {"created", run.created},     {"updated", run.updated},
                 {"elapsed_s", std::max(0.0, end - run.created)}};
   out["objective"] = {{"metric", in.metric}, {"goal", in.minimize ? "minimize" : "maximize"}};

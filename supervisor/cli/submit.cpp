@@ -57,8 +57,10 @@ int submit_continue(const std::string& dir) {
   const std::string status = store->run().status;
   const auto chain = store->submissions();
   if (chain.empty())
-    throw core::UsageError(run_dir + ": was not started by `supervisor submit` (no submissions recorded); "
-                           "continue it with `supervisor resume " + run_dir + "`");
+    throw core::UsageError(run_dir +
+                           ": was not started by `supervisor submit` (no submissions recorded); "
+                           "continue it with `supervisor resume " +
+                           run_dir + "`");
   const store::SubmissionRow& last = chain.back();
   if (status == "done") {
     std::printf("supervisor: %s: run done after %s; no successor submitted\n", run_dir.c_str(),
@@ -66,10 +68,11 @@ int submit_continue(const std::string& dir) {
     return 0;
   }
   if (last.resubmits_left <= 0) {
-    std::printf("supervisor: %s: run %s after %s and no resubmissions are left; continue it with "
-                "`supervisor resume %s` inside an allocation\n",
-                run_dir.c_str(), status.c_str(), plural(static_cast<int>(chain.size()), "job").c_str(),
-                run_dir.c_str());
+    std::printf(
+        "supervisor: %s: run %s after %s and no resubmissions are left; continue it with "
+        "`supervisor resume %s` inside an allocation\n",
+        run_dir.c_str(), status.c_str(), plural(static_cast<int>(chain.size()), "job").c_str(),
+        run_dir.c_str());
     return 0;
   }
   if (!fs::exists(last.script))
@@ -102,19 +105,22 @@ int cmd_submit(const SubmitArgs& args) {
   if (!args.walltime.empty()) {
     walltime = site::parse_walltime(args.walltime);
     if (walltime <= 0)
-      throw core::UsageError("--walltime '" + args.walltime + "': expected H:MM:SS with minutes and seconds below 60 "
+      throw core::UsageError("--walltime '" + args.walltime +
+                             "': expected H:MM:SS with minutes and seconds below 60 "
                              "(e.g. 2:00:00)");
   }
-  const int nodes = args.nodes > 0 ? args.nodes
-                                   : (spec.resources.workers + site.workers_per_node - 1) / site.workers_per_node;
-  const std::string run_dir = fs::absolute(args.out_dir.empty()
-                                               ? "runs/" + core::sanitize_name(spec.name) + "-" +
-                                                     core::timestamp_for_path(core::wall_now())
-                                               : args.out_dir)
-                                  .lexically_normal()
-                                  .string();
+  const int nodes = args.nodes > 0
+                        ? args.nodes
+                        : (spec.resources.workers + site.workers_per_node - 1) / site.workers_per_node;
+  const std::string run_dir =
+      fs::absolute(args.out_dir.empty() ? "runs/" + core::sanitize_name(spec.name) + "-" +
+                                              core::timestamp_for_path(core::wall_now())
+                                        : args.out_dir)
+          .lexically_normal()
+          .string();
   if (fs::exists(store_path(run_dir)))
-    throw core::UsageError(run_dir + ": already holds a run; choose another --out (runs are never overwritten)");
+    throw core::UsageError(run_dir +
+                           ": already holds a run; choose another --out (runs are never overwritten)");
 
   site::JobRequest req;
   req.job_name = ("sv-" + core::sanitize_name(spec.name)).substr(0, 40);
@@ -134,20 +140,22 @@ int cmd_submit(const SubmitArgs& args) {
   fs::create_directories(fs::path(run_dir) / "tasks", ec);
   if (ec) throw core::UsageError(run_dir + ": cannot create the run directory (" + ec.message() + ")");
   const std::string script = (fs::path(run_dir) / "job.sh").string();
-  write_file(script, script_text, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                      fs::perms::others_read | fs::perms::others_exec);
+  write_file(script, script_text,
+             fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                 fs::perms::others_exec);
   const std::string shape = "site " + site.name + ": " + plural(layout.nodes, "node") + ", " +
-                            plural(layout.workers, "worker") + ", " + std::to_string(layout.ranks) + " MPI ranks";
+                            plural(layout.workers, "worker") + ", " + std::to_string(layout.ranks) +
+                            " MPI ranks";
   if (args.dry_run) {
     std::fputs(script_text.c_str(), stdout);
-    std::fprintf(stderr, "supervisor: dry run: wrote %s (%s); no store created, nothing submitted\n", script.c_str(),
-                 shape.c_str());
+    std::fprintf(stderr, "supervisor: dry run: wrote %s (%s); no store created, nothing submitted\n",
+                 script.c_str(), shape.c_str());
     return 0;
   }
 
   // Step 3: the store first, so the job never starts without one; then the scheduler.
-  write_file(fs::path(run_dir) / "workflow.yaml", spec.source_text, fs::perms::owner_read | fs::perms::owner_write |
-                                                                         fs::perms::group_read | fs::perms::others_read);
+  write_file(fs::path(run_dir) / "workflow.yaml", spec.source_text,
+             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   store::RunInfo info;
   info.name = spec.name;
   info.workflow = spec::to_string(spec.kind);
@@ -174,8 +182,8 @@ int cmd_submit(const SubmitArgs& args) {
   row.site = site.name;
   row.resubmits_left = args.resubmit;
   store->add_submission(row);
-  std::printf("submitted job %s to %s (%s)\nrun directory: %s\n", job_id.c_str(), row.scheduler.c_str(), shape.c_str(),
-              run_dir.c_str());
+  std::printf("submitted job %s to %s (%s)\nrun directory: %s\n", job_id.c_str(), row.scheduler.c_str(),
+              shape.c_str(), run_dir.c_str());
   return 0;
 }
 

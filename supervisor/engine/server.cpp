@@ -50,7 +50,7 @@ store::TaskRow Server::row_for(std::size_t index) const {
   const Node& n = graph_.node(index);
   const TaskInfo& t = tasks_[index];
   store::TaskRow row;
-  row.id = static_cast<std::int64_t>(index) + 1;
+  row.id = static_cast<std::int64_t>(task_id_of(index));
   row.node_id = n.def.id;
   row.model = options_.models[n.def.model].name;
   row.params = n.def.params;
@@ -64,7 +64,7 @@ store::TaskRow Server::row_for(std::size_t index) const {
 }
 
 void Server::on_result(int worker, balancer::ResultMsg& m) {
-  std::size_t index = static_cast<std::size_t>(m.task_id) - 1;
+  std::size_t index = index_of(m.task_id);
   const auto& held = balancer_.tasks_of(worker);
   if (index >= tasks_.size() || !held.count(m.task_id)) return;  // stale: the task was re-queued already
   balancer_.on_task_finished(worker, m.task_id);
@@ -112,7 +112,7 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
 }
 
 void Server::on_progress(int worker, const balancer::ProgressMsg& m) {
-  std::size_t index = static_cast<std::size_t>(m.task_id) - 1;
+  std::size_t index = index_of(m.task_id);
   if (index >= tasks_.size()) return;
   store::MetricRow row;
   row.task_id = static_cast<std::int64_t>(m.task_id);
@@ -137,7 +137,7 @@ void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
 }
 
 void Server::dispatch(const balancer::Assignment& a) {
-  std::size_t index = static_cast<std::size_t>(a.task_id) - 1;
+  std::size_t index = index_of(a.task_id);
   const Node& n = graph_.node(index);
   TaskInfo& t = tasks_[index];
   ++t.attempts;
@@ -152,7 +152,31 @@ void Server::dispatch(const balancer::Assignment& a) {
   store_.put_task(row);
 }
 
+std::uint64_t Server::task_id_of(std::size_t index) const {
+  if (!remap_) return static_cast<std::uint64_t>(index) + 1;
+  if (ids_.size() <= index) ids_.resize(graph_.size(), 0);
+  if (ids_[index] == 0) {
+    auto it = recorded_ids_.find(graph_.node(index).def.id);
+    ids_[index] = it != recorded_ids_.end() ? static_cast<std::uint64_t>(it->second) : next_task_id_++;
+    indexes_[ids_[index]] = index;
+  }
+  return ids_[index];
+}
+
+std::size_t Server::index_of(std::uint64_t task_id) const {
+  if (!remap_) return static_cast<std::size_t>(task_id) - 1;
+  auto it = indexes_.find(task_id);
+  return it == indexes_.end() ? static_cast<std::size_t>(-1) : it->second;
+}
+
 void Server::restore(std::vector<store::TaskRow> rows) {
+  // A node keeps its recorded task id: nodes of dynamic workflows come up in another order in a new
+  // session, so ids cannot follow the order nodes are added in.
+  for (const auto& row : rows) {
+    recorded_ids_[row.node_id] = row.id;
+    next_task_id_ = std::max<std::uint64_t>(next_task_id_, static_cast<std::uint64_t>(row.id) + 1);
+  }
+  remap_ = !rows.empty();
   for (auto& row : rows) {
     result_seq_ = std::max(result_seq_, row.result_seq);
     restored_.emplace(row.node_id, std::move(row));
@@ -216,7 +240,7 @@ std::size_t Server::pump() {
           store_.put_task(row);
         }
       }
-      balancer_.enqueue(balancer::ReadyTask{static_cast<std::uint64_t>(index) + 1, n.def.priority,
+      balancer_.enqueue(balancer::ReadyTask{task_id_of(index), n.def.priority,
                                             n.def.preferred_worker});
     }
   }

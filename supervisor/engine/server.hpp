@@ -87,6 +87,8 @@ class Server {
   };
   store::TaskRow row_for(std::size_t index) const;
   bool try_restore(std::size_t index);
+  std::uint64_t task_id_of(std::size_t index) const;
+  std::size_t index_of(std::uint64_t task_id) const;
   void dispatch(const balancer::Assignment& a);
   void shutdown_workers();
   Progress progress() const;
@@ -103,6 +105,13 @@ class Server {
   std::optional<double> best_;
   std::unordered_map<std::string, store::TaskRow> restored_;  // node id -> record of an earlier session
   std::int64_t result_seq_ = 0;
+  // Task ids: index + 1 in a fresh run; in a resumed one each node keeps its recorded id (remap_).
+  bool remap_ = false;
+  std::unordered_map<std::string, std::int64_t> recorded_ids_;
+  // Filled lazily, on a node's first use: a memo of a fixed mapping, hence mutable.
+  mutable std::vector<std::uint64_t> ids_;                        // node index -> task id
+  mutable std::unordered_map<std::uint64_t, std::size_t> indexes_;  // task id -> node index
+  mutable std::uint64_t next_task_id_ = 1;
   std::size_t restored_count_ = 0;
   std::optional<std::string> fatal_;
   bool draining_ = false;

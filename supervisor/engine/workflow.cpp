@@ -15,14 +15,23 @@ namespace sv::engine {
 #ifndef SV_EQ_PY_ROOT
 #define SV_EQ_PY_ROOT ""
 #endif
+#ifndef SV_EQ_R_ROOT
+#define SV_EQ_R_ROOT ""
+#endif
 
 namespace {
 std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const WorkflowEnv& env) {
-  if (spec.optimizer.language == spec::OptimizerLanguage::r)
-    throw core::ConfigError(spec.source_path + ": optimizer.language: R optimizers are not available in this "
-                            "build yet (use a Python optimizer: random, grid, ga, tpe, nsga2, emews)");
+  bool r = spec.optimizer.language == spec::OptimizerLanguage::r;
+  if (r && spec.optimizer.name != "mbo" && spec.optimizer.name != "emews" && spec.optimizer.name != "random")
+    throw core::ConfigError(spec.source_path + ": optimizer.name: '" + spec.optimizer.name +
+                            "' is not an R optimizer (with language: r use mbo, random or emews)");
   std::unique_ptr<eq::OptimizerPort> port;
-  if (env.start_optimizer) {
+  if (env.start_optimizer && r) {
+    const char* root_env = std::getenv("SV_EQ_R_ROOT");
+    std::string root = root_env && *root_env ? root_env : SV_EQ_R_ROOT;
+    // Called on rank 0's main thread (cli/run.cpp): RInside is constructed here, R then runs on its own thread.
+    port = eq::start_r_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(), root);
+  } else if (env.start_optimizer) {
     const char* root_env = std::getenv("SV_EQ_PY_ROOT");
     std::string root = root_env && *root_env ? root_env : SV_EQ_PY_ROOT;
     port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(),

@@ -26,4 +26,10 @@ class OptimizerPort {
 std::unique_ptr<OptimizerPort> start_python_optimizer(const std::string& config_json,
                                                       const std::vector<std::string>& python_path);
 
+/// Starts eq_r's `host.R` main(config_json) on its own thread in this process's embedded R (RInside,
+/// constructed here on the calling thread, which must be the main thread). `eq_r_root` is the eq_r folder.
+/// optimizer.options.hang_timeout (seconds, default 300, 0 = off) arms the hung-optimizer watchdog.
+/// Throws core::ModelError when R cannot be started.
+std::unique_ptr<OptimizerPort> start_r_optimizer(const std::string& config_json, const std::string& eq_r_root);
+
 }  // namespace sv::eq

@@ -7,6 +7,7 @@
 #include "shell/app_shell.hpp"
 #include "shell/isolated_shell.hpp"
 #include "shell/python_shell.hpp"
+#include "shell/r_shell.hpp"
 #include "shell/shell.hpp"
 #include "shell/task_files.hpp"
 
@@ -47,6 +48,7 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
   Shell* python = nullptr;
   Shell* app = nullptr;
   Shell* noop = nullptr;
+  Shell* r = nullptr;
   bool wants_python = !config_.preload.empty();
   for (const auto& m : config_.models) wants_python = wants_python || m.kind == spec::ModelKind::python;
   if (wants_python) {
@@ -73,7 +75,12 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
         by_model_.push_back(noop);
         break;
       case spec::ModelKind::r:
-        throw core::ModelError("model.kind: r models are not available in this build yet");
+        if (!r) {
+          owned_.push_back(make_r_shell(config_));
+          r = owned_.back().get();
+        }
+        by_model_.push_back(r);
+        break;
     }
   }
 }

@@ -9,14 +9,15 @@ namespace sv::site {
 
 namespace {
 
-std::optional<int> read_int(const std::function<const char*(const char*)>& getenv, const char* name, int min) {
+std::optional<int> read_int(const std::function<const char*(const char*)>& getenv, const char* name,
+                            int min) {
   const char* text = getenv(name);
   if (!text || !*text) return std::nullopt;
   char* end = nullptr;
   long value = std::strtol(text, &end, 10);
   if (*end != '\0' || value < min || value > 1'000'000)
-    throw core::ConfigError(std::string(name) + "='" + text + "': expected an integer ≥ " + std::to_string(min) +
-                            " (set by the job script from the site file)");
+    throw core::ConfigError(std::string(name) + "='" + text + "': expected an integer ≥ " +
+                            std::to_string(min) + " (set by the job script from the site file)");
   return static_cast<int>(value);
 }
 
@@ -38,7 +39,8 @@ GpuAssignment assign_gpus(const GpuSettings& settings, const RankPlace& place) {
   }
   out.slot = slot;
   for (int i = 0; i < g; ++i) out.devices.push_back(slot * g + i);
-  for (size_t i = 0; i < out.devices.size(); ++i) out.value += (i ? "," : "") + std::to_string(out.devices[i]);
+  for (size_t i = 0; i < out.devices.size(); ++i)
+    out.value += (i ? "," : "") + std::to_string(out.devices[i]);
   return out;
 }
 
@@ -59,8 +61,9 @@ std::optional<GpuSettings> gpu_settings_from_env(const std::function<const char*
   if (const char* var = getenv("SV_GPU_ENV"); var && *var) {
     std::string v = var;
     if (v != "CUDA_VISIBLE_DEVICES" && v != "ROCR_VISIBLE_DEVICES" && v != "HIP_VISIBLE_DEVICES")
-      throw core::ConfigError("SV_GPU_ENV='" + v +
-                              "': expected CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES");
+      throw core::ConfigError(
+          "SV_GPU_ENV='" + v +
+          "': expected CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or HIP_VISIBLE_DEVICES");
     s.variable = v;
   }
   return s;

@@ -13,8 +13,8 @@ namespace sv::site {
 
 /// The settings as the job script passes them.
 struct GpuSettings {
-  int gpus_per_worker = 0;   // 0 = no binding at all
-  int gpus_per_node = 0;     // 0 = unknown: slots are not wrapped
+  int gpus_per_worker = 0;  // 0 = no binding at all
+  int gpus_per_node = 0;    // 0 = unknown: slots are not wrapped
   std::string variable = "CUDA_VISIBLE_DEVICES";
 };
 

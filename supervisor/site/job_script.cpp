@@ -17,18 +17,24 @@ int minutes_up(int seconds) { return (seconds + 59) / 60; }
 
 const char* directive_prefix(Scheduler s) {
   switch (s) {
-    case Scheduler::slurm: return "#SBATCH";
-    case Scheduler::lsf: return "#BSUB";
-    case Scheduler::pbs: return "#PBS";
-    case Scheduler::cobalt: return "#COBALT";
-    case Scheduler::local: return "";
+    case Scheduler::slurm:
+      return "#SBATCH";
+    case Scheduler::lsf:
+      return "#BSUB";
+    case Scheduler::pbs:
+      return "#PBS";
+    case Scheduler::cobalt:
+      return "#COBALT";
+    case Scheduler::local:
+      return "";
   }
   return "";
 }
 
 // The scheduler's own directives, without the prefix; the site's extra ones follow them.
 std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobRequest& req, const JobLayout& l,
-                                              const std::string& queue, const std::string& project, int walltime) {
+                                              const std::string& queue, const std::string& project,
+                                              int walltime) {
   std::vector<std::string> d;
   const std::string& run = req.run_dir;
   switch (site.scheduler) {
@@ -100,19 +106,23 @@ JobLayout job_layout(const SiteSpec& site, int nodes) {
 void check_request(const JobRequest& req) {
   auto fail = [](const std::string& what) { throw core::UsageError(what); };
   if (!req.queue.empty() && !is_safe_name(req.queue))
-    fail("--queue '" + req.queue + "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
+    fail("--queue '" + req.queue +
+         "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
   if (!req.project.empty() && !is_safe_name(req.project))
-    fail("--project '" + req.project + "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
+    fail("--project '" + req.project +
+         "': expected letters, digits and ._@:+- (at most 64, not starting with -)");
   if (req.nodes < 1) fail("--nodes: expected an integer ≥ 1");
   if (req.walltime_s < 0) fail("--walltime: expected H:MM:SS");
   if (req.resubmits < 0) fail("--resubmit: expected an integer ≥ 0");
   if (!is_directive_path(req.run_dir))
-    fail("--out '" + req.run_dir + "': the run directory goes into scheduler directives, which cannot carry "
+    fail("--out '" + req.run_dir +
+         "': the run directory goes into scheduler directives, which cannot carry "
          "spaces or shell characters; choose a path of letters, digits and ._-/+@");
   for (const auto* p : {&req.binary, &req.workflow})
     if (p->empty() || (*p)[0] != '/' || !is_single_line(*p))
       fail("'" + *p + "': expected an absolute path on one line");
-  if (req.job_name.empty() || !is_safe_name(req.job_name)) fail("job name '" + req.job_name + "': expected [A-Za-z0-9._-]");
+  if (req.job_name.empty() || !is_safe_name(req.job_name))
+    fail("job name '" + req.job_name + "': expected [A-Za-z0-9._-]");
 }
 
 std::vector<std::string> launcher_words(const SiteSpec& site, const JobLayout& l) {
@@ -128,8 +138,19 @@ std::vector<std::string> launcher_words(const SiteSpec& site, const JobLayout& l
     case Launcher::jsrun:
       // One resource set per rank: every worker's holds gpus_per_worker GPUs, and the server's, being of
       // the same shape, sits on the first node with that node's workers.
-      w = {"jsrun", "-n", ranks, "-a", "1", "-c", cores, "-g", std::to_string(site.gpus_per_worker),
-           "-r", per_node, "-b", "packed:" + cores};
+      w = {"jsrun",
+           "-n",
+           ranks,
+           "-a",
+           "1",
+           "-c",
+           cores,
+           "-g",
+           std::to_string(site.gpus_per_worker),
+           "-r",
+           per_node,
+           "-b",
+           "packed:" + cores};
       break;
     case Launcher::mpiexec:
       w = {"mpiexec", "-n", ranks};
@@ -155,13 +176,15 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
   s << (site.modules.empty() ? "#!/bin/bash\n" : "#!/bin/bash -l\n");
   if (site.scheduler != Scheduler::local) {
     const std::string prefix = directive_prefix(site.scheduler);
-    for (const auto& d : scheduler_directives(site, req, l, queue, project, walltime)) s << prefix << ' ' << d << '\n';
+    for (const auto& d : scheduler_directives(site, req, l, queue, project, walltime))
+      s << prefix << ' ' << d << '\n';
     for (const auto& d : site.directives) s << prefix << ' ' << d << '\n';
   }
-  s << "#\n# Supervisor job, rendered by `supervisor submit` for site " << site.name << " (" << to_string(site.scheduler)
-    << ", " << to_string(site.launcher) << "):\n# " << l.nodes << (l.nodes == 1 ? " node" : " nodes") << " x "
-    << site.workers_per_node << " workers + 1 server rank = " << l.ranks << " MPI ranks, walltime "
-    << format_walltime(walltime) << ".\n# Run directory: " << req.run_dir << "\n";
+  s << "#\n# Supervisor job, rendered by `supervisor submit` for site " << site.name << " ("
+    << to_string(site.scheduler) << ", " << to_string(site.launcher) << "):\n# " << l.nodes
+    << (l.nodes == 1 ? " node" : " nodes") << " x " << site.workers_per_node
+    << " workers + 1 server rank = " << l.ranks << " MPI ranks, walltime " << format_walltime(walltime)
+    << ".\n# Run directory: " << req.run_dir << "\n";
 
   // Step 2: the software environment.
   if (!site.modules.empty()) {
@@ -173,14 +196,17 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
     for (const auto& [k, v] : site.env) s << "export " << k << '=' << shell_quote(v) << '\n';
     if (!site.python.empty()) {
       s << "export SV_PYTHON_EXECUTABLE=" << shell_quote(site.python) << '\n';
-      s << "export PATH=" << shell_quote(std::filesystem::path(site.python).parent_path().string()) << ":\"$PATH\"\n";
+      s << "export PATH=" << shell_quote(std::filesystem::path(site.python).parent_path().string())
+        << ":\"$PATH\"\n";
     }
     if (!site.r.empty()) {
       s << "export SV_RSCRIPT=" << shell_quote(site.r) << '\n';
-      s << "export PATH=" << shell_quote(std::filesystem::path(site.r).parent_path().string()) << ":\"$PATH\"\n";
+      s << "export PATH=" << shell_quote(std::filesystem::path(site.r).parent_path().string())
+        << ":\"$PATH\"\n";
     }
     if (site.scheduler == Scheduler::local)  // Open MPI refuses root unless told; its own message says how
-      s << "if [ \"$(id -u)\" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi\n";
+      s << "if [ \"$(id -u)\" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 "
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi\n";
   }
 
   // Step 3: what the supervisor reads at rank start.
@@ -203,7 +229,8 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
   s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";
   s << "  " << launch << ' ' << binary << " resume " << run_dir << '\n';
   s << "else\n";
-  s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir << '\n';
+  s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir
+    << '\n';
   s << "fi\n";
   s << "status=$?\n";
 

@@ -20,7 +20,7 @@ struct JobRequest {
   std::string queue;
   std::string project;
   int walltime_s = 0;
-  int resubmits = 0;     // successors the job may submit (`--resubmit K`)
+  int resubmits = 0;  // successors the job may submit (`--resubmit K`)
 };
 
 /// Ranks and cores of one job: ranks = nodes × workers_per_node + 1; the first node carries the server

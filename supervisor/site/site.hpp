@@ -23,7 +23,7 @@ const char* to_string(GpuBinding b);
 
 /// The typed form of a site YAML (see site_configs/README.md for the keys).
 struct SiteSpec {
-  std::string name;         // the file's stem unless `name:` says otherwise
+  std::string name;  // the file's stem unless `name:` says otherwise
   std::string description;
   std::string source_path;  // absolute path of the YAML ("" when parsed from text)
 
@@ -41,11 +41,11 @@ struct SiteSpec {
 
   std::vector<std::string> modules;        // `module load` in this order
   std::map<std::string, std::string> env;  // exported literally (no shell expansion)
-  std::string python;                      // interpreter for the embedded shells ("" = the built-in one)
+  std::string python;                      // SV_PYTHON_EXECUTABLE and first on PATH ("" = the built-in one)
   std::string r;                           // Rscript to put first on PATH ("" = leave PATH alone)
 
-  std::string queue;     // partition / queue ("" = the scheduler's default)
-  std::string project;   // account / project / allocation
+  std::string queue;    // partition / queue ("" = the scheduler's default)
+  std::string project;  // account / project / allocation
   int walltime_s = 3600;
   std::string pbs_select;               // PBS only: replaces ncpus/ngpus in `-l select=N:...`
   std::vector<std::string> directives;  // extra scheduler directives, written after the prefix

@@ -28,39 +28,54 @@ using spec::YamlReader;
 
 const char* to_string(Scheduler s) {
   switch (s) {
-    case Scheduler::local: return "local";
-    case Scheduler::slurm: return "slurm";
-    case Scheduler::lsf: return "lsf";
-    case Scheduler::pbs: return "pbs";
-    case Scheduler::cobalt: return "cobalt";
+    case Scheduler::local:
+      return "local";
+    case Scheduler::slurm:
+      return "slurm";
+    case Scheduler::lsf:
+      return "lsf";
+    case Scheduler::pbs:
+      return "pbs";
+    case Scheduler::cobalt:
+      return "cobalt";
   }
   return "?";
 }
 
 const char* to_string(Launcher l) {
   switch (l) {
-    case Launcher::mpiexec: return "mpiexec";
-    case Launcher::srun: return "srun";
-    case Launcher::jsrun: return "jsrun";
-    case Launcher::aprun: return "aprun";
+    case Launcher::mpiexec:
+      return "mpiexec";
+    case Launcher::srun:
+      return "srun";
+    case Launcher::jsrun:
+      return "jsrun";
+    case Launcher::aprun:
+      return "aprun";
   }
   return "?";
 }
 
 const char* to_string(GpuVendor v) {
   switch (v) {
-    case GpuVendor::none: return "none";
-    case GpuVendor::nvidia: return "nvidia";
-    case GpuVendor::amd: return "amd";
+    case GpuVendor::none:
+      return "none";
+    case GpuVendor::nvidia:
+      return "nvidia";
+    case GpuVendor::amd:
+      return "amd";
   }
   return "?";
 }
 
 const char* to_string(GpuBinding b) {
   switch (b) {
-    case GpuBinding::supervisor: return "supervisor";
-    case GpuBinding::launcher: return "launcher";
-    case GpuBinding::none: return "none";
+    case GpuBinding::supervisor:
+      return "supervisor";
+    case GpuBinding::launcher:
+      return "launcher";
+    case GpuBinding::none:
+      return "none";
   }
   return "?";
 }
@@ -107,14 +122,32 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
   YamlReader r(origin, "");
   std::vector<YAML::Node> docs = load_documents(r, text);
   if (docs.empty() || (docs.size() == 1 && docs[0].IsNull()))
-    r.fail(YAML::Mark::null_mark(), "", "the site file is empty (write at least scheduler, launcher, "
-                                        "cores_per_node and workers_per_node)");
-  if (docs.size() > 1) r.fail(docs[1].Mark(), "", "a second YAML document starts here (a site file holds one)");
-  Mapping top = r.mapping(r.root(docs[0]),
-                          {"name", "description", "scheduler", "launcher", "launcher_args", "cores_per_node",
-                           "gpus_per_node", "workers_per_node", "gpus_per_worker", "gpu_vendor", "gpu_env",
-                           "gpu_binding", "modules", "env", "python", "r", "queue", "project", "walltime",
-                           "pbs_select", "directives"});
+    r.fail(YAML::Mark::null_mark(), "",
+           "the site file is empty (write at least scheduler, launcher, "
+           "cores_per_node and workers_per_node)");
+  if (docs.size() > 1)
+    r.fail(docs[1].Mark(), "", "a second YAML document starts here (a site file holds one)");
+  Mapping top = r.mapping(r.root(docs[0]), {"name",
+                                            "description",
+                                            "scheduler",
+                                            "launcher",
+                                            "launcher_args",
+                                            "cores_per_node",
+                                            "gpus_per_node",
+                                            "workers_per_node",
+                                            "gpus_per_worker",
+                                            "gpu_vendor",
+                                            "gpu_env",
+                                            "gpu_binding",
+                                            "modules",
+                                            "env",
+                                            "python",
+                                            "r",
+                                            "queue",
+                                            "project",
+                                            "walltime",
+                                            "pbs_select",
+                                            "directives"});
 
   SiteSpec site;
   site.name = default_name;
@@ -182,11 +215,14 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
     } else if (f.key == "walltime") {
       site.walltime_s = parse_walltime(r.string(f));
       if (site.walltime_s <= 0)
-        r.fail(f, "expected a walltime H:MM:SS, got " + YamlReader::describe(f.node) + " (write e.g. \"2:00:00\")");
+        r.fail(f, "expected a walltime H:MM:SS, got " + YamlReader::describe(f.node) +
+                      " (write e.g. \"2:00:00\")");
     } else if (f.key == "pbs_select") {
-      site.pbs_select = checked(r, f, is_select, "resource chunks like \"system=polaris\" (letters, digits, =:._+-)");
+      site.pbs_select =
+          checked(r, f, is_select, "resource chunks like \"system=polaris\" (letters, digits, =:._+-)");
     } else if (f.key == "directives") {
-      site.directives = checked_list(r, f, is_directive, "a directive on one line, without its #SBATCH-style prefix");
+      site.directives =
+          checked_list(r, f, is_directive, "a directive on one line, without its #SBATCH-style prefix");
     }
   }
 
@@ -200,33 +236,40 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
     }
     long needed = static_cast<long>(site.workers_per_node) * site.gpus_per_worker;
     if (needed > site.gpus_per_node)
-      r.fail(wpn_field, std::to_string(site.workers_per_node) + " workers × " + std::to_string(site.gpus_per_worker) +
-                            " GPUs need " + std::to_string(needed) + " GPUs per node, but gpus_per_node is " +
-                            std::to_string(site.gpus_per_node));
-    if (!binding_field) site.gpu_binding = site.launcher == Launcher::jsrun ? GpuBinding::launcher : GpuBinding::supervisor;
+      r.fail(wpn_field, std::to_string(site.workers_per_node) + " workers × " +
+                            std::to_string(site.gpus_per_worker) + " GPUs need " + std::to_string(needed) +
+                            " GPUs per node, but gpus_per_node is " + std::to_string(site.gpus_per_node));
+    if (!binding_field)
+      site.gpu_binding = site.launcher == Launcher::jsrun ? GpuBinding::launcher : GpuBinding::supervisor;
   } else if (binding_field && site.gpu_binding != GpuBinding::none) {
     r.fail(*binding_field, "gpu_binding needs gpus_per_worker ≥ 1");
   }
   if (site.launcher == Launcher::jsrun) {
     // Every jsrun resource set has one shape, so the server's takes a worker's cores and GPUs too.
     if (site.cores_per_node < site.workers_per_node + 1)
-      r.fail(wpn_field, "jsrun needs a resource set of at least one core per worker plus one for the server: "
-                        "workers_per_node + 1 must be ≤ cores_per_node");
+      r.fail(wpn_field,
+             "jsrun needs a resource set of at least one core per worker plus one for the server: "
+             "workers_per_node + 1 must be ≤ cores_per_node");
     long needed = static_cast<long>(site.workers_per_node + 1) * site.gpus_per_worker;
     if (needed > site.gpus_per_node)
-      r.fail(wpn_field, "jsrun resource sets are all alike, so the server's takes gpus_per_worker GPUs too: "
-                        "(workers_per_node + 1) × gpus_per_worker = " + std::to_string(needed) +
-                        " exceeds gpus_per_node " + std::to_string(site.gpus_per_node) +
-                        " (use one worker per node fewer)");
+      r.fail(wpn_field,
+             "jsrun resource sets are all alike, so the server's takes gpus_per_worker GPUs too: "
+             "(workers_per_node + 1) × gpus_per_worker = " +
+                 std::to_string(needed) + " exceeds gpus_per_node " + std::to_string(site.gpus_per_node) +
+                 " (use one worker per node fewer)");
   }
-  bool fits = site.scheduler == Scheduler::slurm ? site.launcher == Launcher::srun || site.launcher == Launcher::mpiexec
-              : site.scheduler == Scheduler::lsf ? site.launcher == Launcher::jsrun || site.launcher == Launcher::mpiexec
-              : site.scheduler == Scheduler::local ? site.launcher == Launcher::mpiexec
-                                                   : site.launcher == Launcher::aprun || site.launcher == Launcher::mpiexec;
+  bool fits = site.scheduler == Scheduler::slurm
+                  ? site.launcher == Launcher::srun || site.launcher == Launcher::mpiexec
+              : site.scheduler == Scheduler::lsf
+                  ? site.launcher == Launcher::jsrun || site.launcher == Launcher::mpiexec
+              : site.scheduler == Scheduler::local
+                  ? site.launcher == Launcher::mpiexec
+                  : site.launcher == Launcher::aprun || site.launcher == Launcher::mpiexec;
   if (!fits)
-    r.fail(launcher_field, std::string("a ") + to_string(site.scheduler) + " site cannot launch with " +
-                               to_string(site.launcher) +
-                               " (srun goes with slurm, jsrun with lsf, aprun with pbs or cobalt, mpiexec with any)");
+    r.fail(launcher_field,
+           std::string("a ") + to_string(site.scheduler) + " site cannot launch with " +
+               to_string(site.launcher) +
+               " (srun goes with slurm, jsrun with lsf, aprun with pbs or cobalt, mpiexec with any)");
   return site;
 }
 
@@ -279,7 +322,8 @@ SiteSpec find_site(const std::string& name_or_path) {
   if (name_or_path.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml"))
     return load_site(name_or_path);
   if (!is_safe_name(name_or_path))
-    throw core::ConfigError("site '" + name_or_path + "': not a site name (letters, digits and ._-) or a path to a .yaml file");
+    throw core::ConfigError("site '" + name_or_path +
+                            "': not a site name (letters, digits and ._-) or a path to a .yaml file");
   std::string searched;
   for (const auto& dir : site_search_path()) {
     for (const char* ext : {".yaml", ".yml"}) {

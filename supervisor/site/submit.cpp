@@ -33,7 +33,8 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 }
 
 // fork/exec of an argv list with stdout and stderr captured; stdin from `stdin_path` or /dev/null.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_path, int timeout_s) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_path,
+                          int timeout_s) {
   int out_pipe[2], err_pipe[2], exec_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe2(exec_pipe, O_CLOEXEC) != 0)
     throw core::UsageError(std::string("cannot create a pipe: ") + std::strerror(errno));
@@ -78,7 +79,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   int open_fds = 2;
   char buf[4096];
   while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timed_out = true;
       kill(pid, SIGKILL);
@@ -111,7 +113,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 // outlives `supervisor submit` and a terminal's hang-up; its output goes to RUN_DIR/job-<pid>.out.
 std::string start_local_job(const std::string& script, const std::string& run_dir, JobMode mode) {
   int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw core::UsageError(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0)
+    throw core::UsageError(std::string("cannot create a pipe: ") + std::strerror(errno));
   std::vector<std::string> argv = {"/bin/bash", script};
   auto args = c_argv(argv);
   pid_t pid = fork();
@@ -141,7 +144,8 @@ std::string start_local_job(const std::string& script, const std::string& run_di
   close(exec_pipe[0]);
   if (got == static_cast<ssize_t>(sizeof exec_errno)) {
     waitpid(pid, nullptr, 0);
-    throw core::UsageError("cannot start the local job (/bin/bash " + script + "): " + std::strerror(exec_errno));
+    throw core::UsageError("cannot start the local job (/bin/bash " + script +
+                           "): " + std::strerror(exec_errno));
   }
   return std::to_string(pid);
 }
@@ -227,17 +231,20 @@ std::string parse_job_id(Scheduler scheduler, const std::string& output) {
   return is_job_id(id) ? id : "";
 }
 
-std::string submit_job(Scheduler scheduler, const std::string& script, const std::string& run_dir, JobMode mode) {
+std::string submit_job(Scheduler scheduler, const std::string& script, const std::string& run_dir,
+                       JobMode mode) {
   if (scheduler == Scheduler::local) return start_local_job(script, run_dir, mode);
   SubmitCommand cmd = submit_command(scheduler, script, mode);
-  std::string shown = shell_join(cmd.argv) + (cmd.stdin_path.empty() ? "" : " < " + shell_quote(cmd.stdin_path));
+  std::string shown =
+      shell_join(cmd.argv) + (cmd.stdin_path.empty() ? "" : " < " + shell_quote(cmd.stdin_path));
   ProcessResult r = run_process(cmd.argv, cmd.stdin_path, 60);
   std::string said = trim(r.err.empty() ? r.out : r.err);
   if (said.size() > 400) said = said.substr(0, 400) + "...";
-  if (r.timed_out) throw core::UsageError("`" + shown + "` did not answer within 60 s (is the scheduler up?)");
+  if (r.timed_out)
+    throw core::UsageError("`" + shown + "` did not answer within 60 s (is the scheduler up?)");
   if (r.exit_code != 0)
-    throw core::UsageError("`" + shown + "` failed (exit " + std::to_string(r.exit_code) + "): " +
-                           (said.empty() ? "no message" : said));
+    throw core::UsageError("`" + shown + "` failed (exit " + std::to_string(r.exit_code) +
+                           "): " + (said.empty() ? "no message" : said));
   std::string id = parse_job_id(scheduler, r.out);
   if (id.empty())
     throw core::UsageError("`" + shown + "` printed no job id: " + (said.empty() ? "no output" : said));

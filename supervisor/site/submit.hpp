@@ -27,7 +27,8 @@ std::string parse_job_id(Scheduler scheduler, const std::string& output);
 
 /// Submits and returns the job id. Throws core::UsageError with the command and what it printed when
 /// it cannot be started, fails, times out (60 s) or prints no job id.
-std::string submit_job(Scheduler scheduler, const std::string& script, const std::string& run_dir, JobMode mode);
+std::string submit_job(Scheduler scheduler, const std::string& script, const std::string& run_dir,
+                       JobMode mode);
 
 /// Scheduler names as the store records them ("slurm", ...) back to the enum; throws ConfigError.
 Scheduler scheduler_from_string(const std::string& name);

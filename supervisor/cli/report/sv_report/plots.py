@@ -38,7 +38,8 @@ def embed(fig, alt):
     """The figure as an <img> with a base64 PNG data URI; closes the figure."""
     plt = require_matplotlib()
     buf = io.BytesIO()
-    fig.tight_layout()
+    if getattr(fig, "get_layout_engine", lambda: None)() is None:  # a figure made "constrained" lays itself out
+        fig.tight_layout()
     fig.savefig(buf, format="png")
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")

@@ -22,7 +22,7 @@ def curves_by_task(run):
             continue
         per = out.setdefault(r.task_id, {})
         for k, v in r.values.items():
-            if is_number(v):
+            if k != "epoch" and is_number(v):  # ctx.report repeats the epoch among the metrics
                 per.setdefault(k, []).append((r.epoch, float(v)))
     return out
 
@@ -50,7 +50,9 @@ def render(run):
     metrics = keys[:MAX_METRICS]
     cols = min(2, len(metrics))
     rows = -(-len(metrics) // cols)
-    fig, axes = plots.figure(5.0 * cols if cols > 1 else 7.5, 3.0 * rows, nrows=rows, ncols=cols, squeeze=False)
+    colorbar = norm is not None and len(shown) > 10  # too many lines for a legend: colour says the objective
+    fig, axes = plots.figure(5.0 * cols if cols > 1 else 7.5, 3.0 * rows, nrows=rows, ncols=cols, squeeze=False,
+                             layout="constrained" if colorbar else None)
     for j, key in enumerate(metrics):
         ax = axes[j // cols][j % cols]
         for i in shown:
@@ -64,6 +66,7 @@ def render(run):
                     linestyle="-" if scored else "--", alpha=0.85,
                     label=(t.node_id if t is not None else str(i)) if len(shown) <= 10 else None)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.set_ylabel(key)
         vals = [p[1] for i in shown for p in curves[i].get(key, [])]
         if vals and min(vals) > 0 and max(vals) / min(vals) > 1e3:
@@ -72,10 +75,9 @@ def render(run):
             ax.legend(fontsize=7, title="node", title_fontsize=7)
     for j in range(len(metrics), rows * cols):
         axes[j // cols][j % cols].set_visible(False)
-    if norm is not None and len(shown) > 10:
+    if colorbar:
         sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
         fig.colorbar(sm, ax=axes.ravel().tolist(), label=run.objectives[0].metric, shrink=0.8)
-        fig.set_layout_engine("constrained") if hasattr(fig, "set_layout_engine") else None
     parts = [m.facts([("tasks with per-epoch metrics", len(curves)),
                       ("metrics", ", ".join(keys)),
                       ("most epochs", max(p[0] for per in curves.values() for v in per.values() for p in v)

@@ -31,7 +31,7 @@ def varying_params(tasks):
                 names.append(k)
                 seen[k] = set()
             seen[k].add(json.dumps(v, sort_keys=True))
-    return [k for k in names if len(seen[k]) > 1 or any(k not in t.params for t in tasks)]
+    return [k for k in names if len(seen[k]) > 1]
 
 
 def _numeric_panel(ax, xs, ys, log_hint):

@@ -1,0 +1,41 @@
+#!/bin/bash -l
+#SBATCH --job-name=sv-campaign
+#SBATCH --nodes=2
+#SBATCH --ntasks=17
+#SBATCH --time=2:00:00
+#SBATCH --partition=batch
+#SBATCH --account=MED106
+#SBATCH --output=/scratch/user/runs/campaign/job-%j.out
+#SBATCH --gpus-per-node=8
+#
+# Supervisor job, rendered by `supervisor submit` for site frontier (slurm, srun):
+# 2 nodes x 8 workers + 1 server rank = 17 MPI ranks, walltime 2:00:00.
+# Run directory: /scratch/user/runs/campaign
+
+# Modules.
+module load PrgEnv-gnu
+module load rocm/5.7.1
+module load cray-python/3.11.5
+
+# Site environment (values are literal).
+export MPICH_GPU_SUPPORT_ENABLED=1
+export OMP_NUM_THREADS=1
+
+# Read by the supervisor: the walltime (stop dispatching in time), GPUs per worker.
+export SV_SITE=frontier
+export SV_WALLTIME_S=7200
+export SV_GPUS_PER_WORKER=1
+export SV_GPUS_PER_NODE=8
+export SV_GPU_VENDOR=amd
+
+cd /scratch/user/runs/campaign || exit 1
+if [ "${SV_JOB_MODE:-run}" = resume ]; then
+  srun -N 2 -n 17 --cpus-per-task=6 --cpu-bind=cores /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
+else
+  srun -N 2 -n 17 --cpus-per-task=6 --cpu-bind=cores /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
+fi
+status=$?
+
+# Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
+/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign
+exit $status

@@ -1,0 +1,35 @@
+#!/bin/bash -l
+#COBALT --jobname sv-campaign
+#COBALT -n 2
+#COBALT -t 60
+#COBALT -q default
+#COBALT -A CSC249ADOA01
+#COBALT -O /scratch/user/runs/campaign/job-$jobid
+#COBALT --attrs mcdram=cache:numa=quad
+#
+# Supervisor job, rendered by `supervisor submit` for site theta (cobalt, aprun):
+# 2 nodes x 4 workers + 1 server rank = 9 MPI ranks, walltime 1:00:00.
+# Run directory: /scratch/user/runs/campaign
+
+# Modules.
+module load miniconda-3
+
+# Site environment (values are literal).
+export KMP_BLOCKTIME=0
+export OMP_NUM_THREADS=16
+
+# Read by the supervisor: the walltime (stop dispatching in time), GPUs per worker.
+export SV_SITE=theta
+export SV_WALLTIME_S=3600
+
+cd /scratch/user/runs/campaign || exit 1
+if [ "${SV_JOB_MODE:-run}" = resume ]; then
+  aprun -n 9 -N 5 -d 12 -j 1 -cc depth /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
+else
+  aprun -n 9 -N 5 -d 12 -j 1 -cc depth /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
+fi
+status=$?
+
+# Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
+/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign
+exit $status

@@ -1,0 +1,236 @@
+"""Watching and reading a campaign: `status` (during and after a run), `report` (an HTML page checked in
+headless Chromium) and `export` (CSV / JSON), all against stores left by real `supervisor run` jobs."""
+import csv
+import json
+import os
+import pathlib
+import shutil
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import BINARY, MODELS
+from headless_chromium import inspect_page
+
+WEIRD_LABEL = 'comma, "quote"\nand a second line'
+
+
+def sv(*args, timeout=120, env=None, cwd=None):
+    return subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env=env, cwd=cwd)
+
+
+def rows(run_dir, sql):
+    con = sqlite3.connect(f"file:{run_dir / 'supervisor.db'}?mode=ro", uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One finished two-objective sweep with per-epoch metrics, a categorical parameter and one failure."""
+    assert BINARY.exists(), f"{BINARY} missing: build first (bash scripts/build.sh)"
+    tmp = tmp_path_factory.mktemp("observe")
+    tuples = [{"width": w, "act": a} for w in (1, 2, 4, 8, 16) for a in ("relu", "tanh")]
+    tuples.append({"width": 3, "act": "relu", "fail": True})
+    tuples.append({"width": 5, "act": "relu", "label": WEIRD_LABEL})
+    (tmp / "wf.yaml").write_text(f"""
+name: observe-e2e
+workflow: sweep
+model:
+  kind: python
+  entry: report_models:trade_off
+  python_path: ["{MODELS}"]
+  defaults: {{epochs: 4, epoch_sleep: 0.02}}
+sweep:
+  list: {json.dumps(tuples)}
+objective:
+  metrics:
+    - {{metric: val_loss, goal: minimize}}
+    - {{metric: cost, goal: minimize}}
+resources: {{workers: 2}}
+""")
+    out = tmp / "run"
+    proc = sv("run", tmp / "wf.yaml", "--out", out, timeout=180, cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_report_renders_every_plot_and_opens_cleanly_in_headless_chromium(finished_run, tmp_path):
+    env = dict(os.environ, SV_REPORT_STRICT="1")  # a section that raises fails the test, not just the page
+    proc = sv("report", finished_run, env=env)
+    assert proc.returncode == 0, proc.stderr
+    page = finished_run / "report.html"
+    assert str(page) in proc.stdout
+    text = page.read_text()
+    for section in ("summary", "utilization", "objective", "parameters", "pareto", "curves", "failures"):
+        assert f'<section id="{section}">' in text, section
+    assert "simulated out-of-memory" in text  # the failure's first line is in the failures table
+    assert "src=\"http" not in text and "<script" not in text  # self-contained, nothing to fetch
+    assert text.count('src="data:image/png;base64,') >= 7
+
+    shot = tmp_path / "report.png"
+    seen = inspect_page(page, shot)
+    assert seen["title"].startswith("observe-e2e")
+    assert len(seen["images"]) >= 7
+    broken = [i["alt"] for i in seen["images"] if not i["complete"] or i["naturalWidth"] <= 0]
+    assert broken == []
+    assert seen["errors"] == []
+    assert shot.stat().st_size > 20000
+    keep = os.environ.get("SV_REPORT_SCREENSHOT")  # to look at it after the test: a path to copy it to
+    if keep:
+        shutil.copy(shot, keep)
+
+
+def test_report_refuses_a_folder_that_is_not_a_run_or_has_no_tasks(finished_run, tmp_path):
+    proc = sv("report", tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"supervisor: error: {tmp_path}: not a run directory "
+                                                "(no supervisor.db inside)"]
+    proc = sv("report", tmp_path / "missing")
+    assert proc.returncode == 2 and "no such run directory" in proc.stderr
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(finished_run / "supervisor.db", empty / "supervisor.db")
+    con = sqlite3.connect(empty / "supervisor.db")
+    con.execute("DELETE FROM tasks")
+    con.commit()
+    con.close()
+    proc = sv("report", empty)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no tasks yet" in lines[0], proc.stderr
+    assert not (empty / "report.html").exists()
+
+
+def test_report_without_matplotlib_says_what_to_install(finished_run, tmp_path):
+    fake = tmp_path / "fake"
+    (fake / "matplotlib").mkdir(parents=True)
+    (fake / "matplotlib" / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    proc = sv("report", finished_run, "--out", tmp_path / "r.html", env=env)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "python3-matplotlib" in lines[0], proc.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_export_csv_has_a_row_per_task_with_flattened_params_and_a_metrics_table(finished_run, tmp_path):
+    out = tmp_path / "tasks.csv"
+    proc = sv("export", finished_run, "--format", "csv", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline="") as f:
+        tasks = list(csv.DictReader(f))
+    stored = rows(finished_run, "SELECT node_id, status, objective, attempts, worker, params, error FROM tasks")
+    assert len(tasks) == len(stored) == 12
+    by_node = {t["node_id"]: t for t in tasks}
+    for node, status, objective, attempts, worker, params, error in stored:
+        t = by_node[node]
+        assert t["status"] == status
+        assert int(t["attempts"]) == attempts
+        assert (float(t["objective"]) if t["objective"] else None) == objective
+        for k, v in json.loads(params).items():
+            assert t[f"param.{k}"] == (v if isinstance(v, str) else json.dumps(v)), k
+        assert t["error"] == (error.split("\n", 1)[0] if error else "")
+        if status == "done":
+            assert float(t["duration_s"]) >= 0 and float(t["end_time"]) >= float(t["start_time"]) > 0
+            assert t["worker"] == str(worker) and t["host"]
+    assert {t["param.label"] for t in tasks} >= {WEIRD_LABEL, ""}  # quoting survives commas, quotes, newlines
+    failed = [t for t in tasks if t["status"] == "failed"]
+    assert len(failed) == 1 and "simulated out-of-memory" in failed[0]["error"]
+
+    with open(tmp_path / "metrics.csv", newline="") as f:
+        metrics = list(csv.DictReader(f))
+    n_metrics = rows(finished_run, "SELECT count(*) FROM metrics")[0][0]
+    assert len(metrics) == n_metrics == 11 * 4
+    assert {"task_id", "node_id", "attempt", "epoch", "time", "loss", "val_loss"} <= set(metrics[0])
+
+
+def test_export_json_holds_the_same_rows_and_the_metrics_array(finished_run, tmp_path):
+    proc = sv("export", finished_run, "--format", "json", "--out", tmp_path / "e.json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "e.json").read_text())
+    assert doc["run"]["name"] == "observe-e2e"
+    assert len(doc["tasks"]) == 12 and len(doc["metrics"]) == 44
+    t = next(t for t in doc["tasks"] if t["param.label"] == WEIRD_LABEL)
+    assert t["param.width"] == 5 and t["status"] == "done" and t["result.cost"] == 0.5
+    assert list(doc["tasks"][0])[:3] == ["task_id", "node_id", "status"]
+
+    piped = sv("export", finished_run, "--format", "csv", "--out", "-")
+    assert piped.returncode == 0
+    assert len(list(csv.DictReader(piped.stdout.splitlines(keepends=True)))) == 12
+
+    proc = sv("export", finished_run, "--format", "xml")
+    assert proc.returncode != 0
+
+
+def test_status_after_the_run_shows_results_failures_and_the_job(finished_run):
+    proc = sv("status", finished_run)
+    assert proc.returncode == 0, proc.stderr
+    assert "done" in proc.stdout.splitlines()[0]
+    assert "11 done, 0 running, 0 pending, 1 failed" in proc.stdout
+    assert "simulated out-of-memory" in proc.stdout
+    assert "session 1" in proc.stdout
+
+    st = json.loads(sv("status", finished_run, "--json").stdout)
+    assert st["run"]["status"] == "done"
+    assert st["counts"]["done"] == 11 and st["counts"]["failed"] == 1 and st["counts"]["expected"] == 12
+    assert st["running"] == [] and len(st["best"]) == 5 and st["failures_total"] == 1
+    assert st["objective"] == {"metric": "val_loss", "goal": "minimize"}
+    assert [s["status"] for s in st["sessions"]] == ["done"]
+    # --watch on a finished run prints once and returns.
+    watched = sv("status", finished_run, "--watch", "--json", timeout=20)
+    assert watched.returncode == 0 and len(watched.stdout.strip().splitlines()) == 1
+
+
+def test_status_reads_a_running_job_and_watch_follows_it_to_the_end(tmp_path):
+    (tmp_path / "wf.yaml").write_text("""
+name: slow
+workflow: sweep
+model: {kind: python, entry: "model_runner.examples.quadratic:run"}
+sweep: {grid: {x: [0, 1, 2, 3, 4, 5], sleep: [1.5]}}
+resources: {workers: 2}
+""")
+    out = tmp_path / "run"
+    job = subprocess.Popen([str(BINARY), "run", str(tmp_path / "wf.yaml"), "--out", str(out)], cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline, "no task started within 60 s"
+            assert job.poll() is None, job.communicate()
+            if (out / "supervisor.db").exists():
+                try:
+                    if rows(out, "SELECT count(*) FROM tasks WHERE status = 'running'")[0][0] > 0:
+                        break
+                except sqlite3.OperationalError:
+                    pass  # the schema is being created
+            time.sleep(0.1)
+
+        proc = sv("status", out, timeout=30)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("run slow (sweep): running")
+        st = json.loads(sv("status", out, "--json", timeout=30).stdout)
+        assert st["run"]["status"] == "running"
+        assert st["counts"]["expected"] == 6
+        assert st["running"], st
+        assert all(r["worker"] in (1, 2) and r["host"] and r["elapsed_s"] >= 0 for r in st["running"])
+
+        watched = sv("status", out, "--watch", "--interval", "0.5", "--json", timeout=90)
+        assert watched.returncode == 0, watched.stderr
+        frames = [json.loads(line) for line in watched.stdout.splitlines()]
+        assert len(frames) >= 2
+        assert frames[0]["run"]["status"] == "running"
+        assert frames[-1]["run"]["status"] == "done" and frames[-1]["counts"]["done"] == 6
+    finally:
+        try:
+            job.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            job.wait()
+    assert job.returncode == 0, job.stderr.read()
