@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "spec/diff.hpp"
 #include "spec/parse.hpp"
@@ -33,6 +34,19 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+store::RunInfo new_run_info(const spec::WorkflowSpec& spec, const std::string& out_dir, const std::string& status) {
+  store::RunInfo info;
+  info.name = spec.name;
+  info.workflow = spec::to_string(spec.kind);
+  info.spec_text = spec.source_text;
+  info.spec_hash = core::hash_hex(spec.source_text);
+  info.spec_path = spec.source_path;
+  info.out_dir = out_dir;
+  info.status = status;
+  info.created = info.updated = core::wall_now();
+  return info;
+}
 
 JobPlan plan_job(const RunArgs& args) {
   JobPlan plan;

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "spec/workflow_spec.hpp"
+#include "store/store.hpp"
 
 namespace sv::cli {
 
@@ -19,5 +20,8 @@ struct JobPlan {
 
 /// Throws core::UsageError / core::ConfigError with one line on anything that cannot go ahead.
 JobPlan plan_job(const RunArgs& args);
+
+/// The run row of a new store for `spec` in `out_dir` (`run` creates it "running", `submit` "submitted").
+store::RunInfo new_run_info(const spec::WorkflowSpec& spec, const std::string& out_dir, const std::string& status);
 
 }  // namespace sv::cli

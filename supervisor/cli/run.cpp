@@ -103,16 +103,7 @@ std::unique_ptr<store::Store> create_run(const spec::WorkflowSpec& spec, const s
     copy << spec.source_text;
     if (!copy) throw core::UsageError(out_dir + ": run directory is not writable");
   }
-  store::RunInfo info;
-  info.name = spec.name;
-  info.workflow = spec::to_string(spec.kind);
-  info.spec_text = spec.source_text;
-  info.spec_hash = core::hash_hex(spec.source_text);
-  info.spec_path = spec.source_path;
-  info.out_dir = out_dir;
-  info.status = "running";
-  info.created = info.updated = core::wall_now();
-  return store::Store::create(db, info);
+  return store::Store::create(db, new_run_info(spec, out_dir, "running"));
 }
 
 // One server per run at a time: a second `resume` while the first job (or ranks it left behind) still

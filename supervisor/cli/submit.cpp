@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -156,16 +157,7 @@ int cmd_submit(const SubmitArgs& args) {
   // Step 3: the store first, so the job never starts without one; then the scheduler.
   write_file(fs::path(run_dir) / "workflow.yaml", spec.source_text,
              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
-  store::RunInfo info;
-  info.name = spec.name;
-  info.workflow = spec::to_string(spec.kind);
-  info.spec_text = spec.source_text;
-  info.spec_hash = core::hash_hex(spec.source_text);
-  info.spec_path = spec.source_path;
-  info.out_dir = run_dir;
-  info.status = "submitted";
-  info.created = info.updated = core::wall_now();
-  auto store = store::Store::create(store_path(run_dir), info);
+  auto store = store::Store::create(store_path(run_dir), new_run_info(spec, run_dir, "submitted"));
   std::string job_id;
   try {
     job_id = site::submit_job(site.scheduler, script, run_dir, site::JobMode::run);

@@ -71,16 +71,7 @@ class AppShell : public Shell {
   explicit AppShell(const ShellConfig& config) : config_(config) {}
 
   TaskOutcome run(const TaskInput& task) override {
-    TaskOutcome out;
-    out.start_time = core::wall_now();
-    try {
-      run_app(task, out);
-    } catch (const std::exception& e) {
-      out.ok = false;
-      out.error = e.what();
-    }
-    out.end_time = core::wall_now();
-    return out;
+    return timed_outcome([&](TaskOutcome& out) { run_app(task, out); });
   }
 
  private:

@@ -48,17 +48,10 @@ class IsolatedShell : public Shell {
   ~IsolatedShell() override { stop_child(/*kill=*/false); }
 
   TaskOutcome run(const TaskInput& task) override {
-    TaskOutcome out;
-    out.start_time = core::wall_now();
-    try {
+    return timed_outcome([&](TaskOutcome& out) {
       if (pid_ <= 0) start_child();
       run_in_child(task, out);
-    } catch (const core::Error& e) {
-      out.ok = false;
-      out.error = e.what();
-    }
-    out.end_time = core::wall_now();
-    return out;
+    });
   }
 
  private:

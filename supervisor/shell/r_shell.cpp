@@ -86,16 +86,7 @@ class RShell : public Shell {
   }
 
   TaskOutcome run(const TaskInput& task) override {
-    TaskOutcome out;
-    out.start_time = core::wall_now();
-    try {
-      run_task(task, out);
-    } catch (const std::exception& e) {
-      out.ok = false;
-      out.error = e.what();
-    }
-    out.end_time = core::wall_now();
-    return out;
+    return timed_outcome([&](TaskOutcome& out) { run_task(task, out); });
   }
 
  private:

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "spec/workflow_spec.hpp"
 
 namespace sv::shell {
@@ -53,6 +54,22 @@ class Shell {
   virtual ~Shell() = default;
   virtual TaskOutcome run(const TaskInput& task) = 0;
 };
+
+/// Runs `body(outcome)` with the outcome's start/end times set around it; an exception thrown by the body
+/// fails the task with its message (a shell never lets one reach the worker loop).
+template <class Body>
+TaskOutcome timed_outcome(Body&& body) {
+  TaskOutcome out;
+  out.start_time = core::wall_now();
+  try {
+    body(out);
+  } catch (const std::exception& e) {
+    out.ok = false;
+    out.error = e.what();
+  }
+  out.end_time = core::wall_now();
+  return out;
+}
 
 /// Holds one shell per model kind in use and routes each task to its model's shell. Starting it starts
 /// the resident interpreters; a start-up failure (a preload module that does not import, say) throws
