@@ -234,3 +234,27 @@ resources: {workers: 2}
             job.kill()
             job.wait()
     assert job.returncode == 0, job.stderr.read()
+
+
+@pytest.mark.parametrize("case", ["moved_tuple_file", "huge_workflow_text"])
+def test_status_keeps_the_objective_when_the_sweep_cannot_be_read_again(finished_run, tmp_path, case):
+    sweep = ("sweep: {file: /no/such/tuples.csv}\n" if case == "moved_tuple_file"
+             else "sweep:\n  list:\n" + "    - {width: 1}\n" * 30000)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(finished_run / "supervisor.db", copy / "supervisor.db")
+    spec = ("name: observe-e2e\nworkflow: sweep\nmodel: {kind: noop}\n" + sweep +
+            "objective: {metric: cost, goal: maximize}\n")
+    con = sqlite3.connect(copy / "supervisor.db")
+    con.execute("UPDATE runs SET spec_text = ?", (spec,))
+    con.commit()
+    con.close()
+    t0 = time.monotonic()
+    proc = sv("status", copy, "--json")
+    assert proc.returncode == 0, proc.stderr
+    st = json.loads(proc.stdout)
+    assert st["objective"] == {"metric": "cost", "goal": "maximize"}
+    assert st["counts"]["expected"] is None
+    assert st["best"][0]["objective"] == max(r[0] for r in rows(copy, "SELECT objective FROM tasks "
+                                                                       "WHERE objective IS NOT NULL"))
+    assert time.monotonic() - t0 < 30  # generous: the benchmark measures the real latency
