@@ -82,17 +82,29 @@ def start(args, cwd):
                             start_new_session=True)
 
 
-# Seconds a session lives before the kill: long enough past its start-up (torch for sublearning) to get
-# something done, short enough that the run is killed several times.
-@pytest.mark.parametrize("text,window", [(SWEEP, (0.8, 2.5)), (HPO, (0.8, 2.5)), (SUBLEARNING, (2.5, 6.0))],
-                         ids=["sweep", "hpo", "sublearning"])
-def test_kill_minus_nine_and_resume_until_done_matches_an_uninterrupted_run(tmp_path, text, window):
+def first_dispatch(run_dir):
+    con = sqlite3.connect(f"file:{run_dir / 'supervisor.db'}?mode=ro", uri=True)
+    first = con.execute("SELECT min(dispatch_time) FROM tasks").fetchone()[0]
+    con.close()
+    return first
+
+
+@pytest.mark.parametrize("text", [SWEEP, HPO, SUBLEARNING], ids=["sweep", "hpo", "sublearning"])
+def test_kill_minus_nine_and_resume_until_done_matches_an_uninterrupted_run(tmp_path, text):
     wf = tmp_path / "wf.yaml"
     wf.write_text(text)
     reference = tmp_path / "reference"
+    started = time.time()
     done = subprocess.run([str(BINARY), "run", str(wf), "--out", str(reference)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
+    ended = time.time()
     assert done.returncode == 0, done.stderr
+    # How long a session lives before the kill, from the uninterrupted run: its start-up, then a fifth to a
+    # third of its work, so every session gets something done and the run is killed several times
+    # whatever this machine's speed.
+    startup = first_dispatch(reference) - started
+    work = ended - first_dispatch(reference)
+    window = (startup + 0.2 * work, startup + 0.35 * work)
 
     rng = random.Random(20261123)
     victim = tmp_path / "victim"
