@@ -37,8 +37,42 @@ void Balancer::on_task_finished(int worker, std::uint64_t task_id) {
   auto it = workers_.find(worker);
   if (it == workers_.end() || it->second.erase(task_id) == 0) return;  // unknown: a stale duplicate
   --in_flight_count_;
-  free_slots_.push_back(worker);
-  ++free_count_[worker];
+  int& free = free_count_[worker];
+  if (static_cast<int>(it->second.size()) + free < options_.slots_per_worker) {
+    free_slots_.push_back(worker);
+    ++free;
+  }
+}
+
+void Balancer::set_slots_per_worker(int slots) {
+  slots = std::max(1, slots);
+  if (slots == options_.slots_per_worker) return;
+  options_.slots_per_worker = slots;
+  // Free slots each worker should have now; extra ones are taken back, missing ones added in turns so a
+  // burst of dispatches spreads over the workers.
+  int most_missing = 0;
+  for (auto& [worker, held] : workers_) {
+    int want = std::max(0, slots - static_cast<int>(held.size()));
+    int& free = free_count_[worker];
+    if (free > want) {
+      for (int extra = free - want; extra > 0; --extra) {
+        auto it = std::find(free_slots_.rbegin(), free_slots_.rend(), worker);
+        free_slots_.erase(std::next(it).base());
+      }
+      free = want;
+    }
+    most_missing = std::max(most_missing, want - free);
+  }
+  for (int round = 0; round < most_missing; ++round) {
+    for (auto& [worker, held] : workers_) {
+      int want = std::max(0, slots - static_cast<int>(held.size()));
+      int& free = free_count_[worker];
+      if (free < want) {
+        free_slots_.push_back(worker);
+        ++free;
+      }
+    }
+  }
 }
 
 void Balancer::enqueue(const ReadyTask& task) {

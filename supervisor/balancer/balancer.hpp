@@ -39,6 +39,10 @@ class Balancer {
   std::vector<std::uint64_t> on_worker_lost(int worker);
   void on_task_finished(int worker, std::uint64_t task_id);
   void enqueue(const ReadyTask& task);
+  /// Changes how many tasks a worker may hold at once (running plus queued on the worker). Raising it
+  /// frees slots at once, spread over the workers in turn; lowering it takes effect as tasks finish.
+  void set_slots_per_worker(int slots);
+  int slots_per_worker() const { return options_.slots_per_worker; }
 
   /// The next (worker, task) pair to send, or nullopt when no slot is free or nothing is ready.
   std::optional<Assignment> next_assignment();

@@ -28,7 +28,8 @@ class Writer {
 
 class Reader {
  public:
-  explicit Reader(std::string_view in) : in_(in) {}
+  Reader(std::string_view in, std::size_t pos) : in_(in), pos_(pos) {}
+  std::size_t pos() const { return pos_; }
   template <class T>
   T pod() {
     need(sizeof(T));
@@ -50,13 +51,10 @@ class Reader {
     if (pos_ + n > in_.size()) throw core::CommError("truncated message from a peer rank");
   }
   std::string_view in_;
-  std::size_t pos_ = 0;
+  std::size_t pos_;
 };
 
 }  // namespace
-
-void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
-                 std::string_view node_id, std::string_view params);
 
 namespace {
 
@@ -68,7 +66,7 @@ struct EncodeVisitor {
     w.pod(m.pid);
     w.str(m.host);
   }
-  void operator()(const TaskMsg& m) { encode_task(out, m.task_id, m.model, m.attempt, m.node_id, m.params); }
+  void operator()(const TaskMsg& m) { append_task(out, m.task_id, m.model, m.attempt, m.node_id, m.params); }
   void operator()(const ResultMsg& m) {
     w.pod(MsgType::result);
     w.pod(m.task_id);
@@ -95,15 +93,18 @@ struct EncodeVisitor {
 
 }  // namespace
 
-void encode(const Message& m, std::string& out) {
-  out.clear();
+void append(const Message& m, std::string& out) {
   Writer w(out);
   std::visit(EncodeVisitor{out, w}, m);
 }
 
-void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
-                 std::string_view node_id, std::string_view params) {
+void encode(const Message& m, std::string& out) {
   out.clear();
+  append(m, out);
+}
+
+void append_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
+                 std::string_view node_id, std::string_view params) {
   Writer w(out);
   w.pod(MsgType::task);
   w.pod(task_id);
@@ -119,8 +120,8 @@ std::string encode(const Message& m) {
   return out;
 }
 
-Message decode(std::string_view bytes) {
-  Reader r(bytes);
+namespace {
+Message decode_body(Reader& r) {
   auto type = r.pod<MsgType>();
   switch (type) {
     case MsgType::hello: {
@@ -167,6 +168,21 @@ Message decode(std::string_view bytes) {
   }
   throw core::CommError("unknown message type " + std::to_string(static_cast<int>(type)) +
                         " from a peer rank (mixed supervisor builds in one job?)");
+}
+}  // namespace
+
+Message decode(std::string_view bytes) {
+  std::size_t pos = 0;
+  Message m = decode_record(bytes, pos);
+  if (pos != bytes.size()) throw core::CommError("a message from a peer rank holds more than one record");
+  return m;
+}
+
+Message decode_record(std::string_view bytes, std::size_t& pos) {
+  Reader r(bytes, pos);
+  Message m = decode_body(r);
+  pos = r.pos();
+  return m;
 }
 
 }  // namespace sv::balancer

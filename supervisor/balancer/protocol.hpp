@@ -2,7 +2,9 @@
 // Terms: a *task* message carries one node's parameter tuple to a worker; a *result* message carries the
 // outcome back (and frees the worker's slot); *progress* messages stream per-epoch metrics while a task
 // runs. Encoding is a flat little-endian layout (no JSON parse on the server's hot path); payloads that
-// are JSON stay opaque strings here.
+// are JSON stay opaque strings here. One MPI message carries one or more *records* back to back: when tasks
+// are short the server sends a worker several tasks at once and the worker returns several results at
+// once, so the per-message cost is paid once per batch rather than once per task.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -61,15 +63,30 @@ struct FatalMsg {
 
 using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg>;
 
-/// Appends the encoding of `m` to `out` (cleared first).
+/// Writes the encoding of `m` to `out` (cleared first).
 void encode(const Message& m, std::string& out);
 std::string encode(const Message& m);
+/// Appends one record to `out`, after the records already there.
+void append(const Message& m, std::string& out);
 
-/// Encodes a task message straight from its parts, sparing the server a copy of the parameter text.
-void encode_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
+/// Appends a task record straight from its parts, sparing the server a copy of the parameter text.
+void append_task(std::string& out, std::uint64_t task_id, std::uint32_t model, std::uint32_t attempt,
                  std::string_view node_id, std::string_view params);
 
-/// Decodes one message. Throws core::CommError on a truncated or unknown message.
+/// Decodes the record starting at `pos` and moves `pos` past it. Throws core::CommError on a truncated or
+/// unknown record.
+Message decode_record(std::string_view bytes, std::size_t& pos);
+
+/// Decodes a message of exactly one record (throws core::CommError otherwise).
 Message decode(std::string_view bytes);
+
+/// Calls f(Message&&) for each record of a message, in order.
+template <class F>
+void decode_each(std::string_view bytes, F&& f) {
+  std::size_t pos = 0;
+  do {
+    f(decode_record(bytes, pos));
+  } while (pos < bytes.size());
+}
 
 }  // namespace sv::balancer

@@ -25,22 +25,32 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
   std::string out;
   encode(HelloMsg{options.host, static_cast<std::int64_t>(getpid())}, out);
   comm.send(kServer, out);
+  out.clear();
 
   Backoff backoff(options.max_sleep_us);
-  std::deque<TaskMsg> queued;  // the server may send more than one task when it runs with prefetch
+  std::deque<TaskMsg> queued;  // the server sends several tasks at once when tasks are short (prefetch)
   std::uint64_t ran = 0;
+  std::size_t unsent = 0;  // results in `out` not yet sent
   bool shutting_down = false;
   int source = -1;
   std::string bytes;
   while (true) {
     // Take everything already delivered before running the next task, so a shutdown is never missed.
     while (comm.try_receive(source, bytes)) {
-      Message m = decode(bytes);
-      if (auto* t = std::get_if<TaskMsg>(&m)) {
-        queued.push_back(std::move(*t));
-      } else if (std::holds_alternative<ShutdownMsg>(m)) {
-        shutting_down = true;
-      }
+      decode_each(bytes, [&](Message&& m) {
+        if (auto* t = std::get_if<TaskMsg>(&m)) {
+          queued.push_back(std::move(*t));
+        } else if (std::holds_alternative<ShutdownMsg>(m)) {
+          shutting_down = true;
+        }
+      });
+    }
+    // Results go back together while more queued tasks follow (only short tasks are queued), but never
+    // wait behind an empty queue, and never more than max_unsent_results at a time so the server can refill.
+    if (unsent > 0 && (queued.empty() || unsent >= options.max_unsent_results)) {
+      comm.send(kServer, out);
+      out.clear();
+      unsent = 0;
     }
     if (!queued.empty()) {
       backoff.reset();
@@ -48,8 +58,8 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
       queued.pop_front();
       ResultMsg result = execute(task);
       result.task_id = task.task_id;
-      encode(result, out);
-      comm.send(kServer, out);
+      append(result, out);
+      ++unsent;
       ++ran;
       continue;
     }

@@ -11,6 +11,9 @@ namespace sv::balancer {
 
 struct WorkerOptions {
   int max_sleep_us = 1000;  // backoff cap while idle
+  // Results of queued (prefetched) tasks sent in one message, at most this many; with an empty queue a
+  // result goes at once.
+  std::size_t max_unsent_results = 16;
   std::string host;
 };
 

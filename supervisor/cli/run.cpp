@@ -244,7 +244,9 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     r.error = std::move(o.error);
     return r;
   };
-  balancer::run_worker(comm, execute, balancer::WorkerOptions{1000, config.host});
+  balancer::WorkerOptions worker_options;
+  worker_options.host = config.host;
+  balancer::run_worker(comm, execute, worker_options);
   return 0;
 }
 

@@ -24,21 +24,23 @@ Server::Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, Se
       workflow_(workflow),
       options_(std::move(options)),
       balancer_(balancer::BalancerOptions{options_.slots_per_worker}),
-      hosts_(static_cast<std::size_t>(comm.size())) {}
+      hosts_(static_cast<std::size_t>(comm.size())),
+      outbox_(static_cast<std::size_t>(comm.size())) {}
 
 void Server::on_message(int source, std::string_view bytes) {
-  balancer::Message m = balancer::decode(bytes);
-  if (auto* r = std::get_if<balancer::ResultMsg>(&m)) {
-    on_result(source, *r);
-  } else if (auto* p = std::get_if<balancer::ProgressMsg>(&m)) {
-    on_progress(source, *p);
-  } else if (auto* h = std::get_if<balancer::HelloMsg>(&m)) {
-    on_hello(source, *h);
-  } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
-    on_fatal(source, *f);
-  } else {
-    throw core::CommError("rank " + std::to_string(source) + " sent the server an unexpected message");
-  }
+  balancer::decode_each(bytes, [&](balancer::Message&& m) {
+    if (auto* r = std::get_if<balancer::ResultMsg>(&m)) {
+      on_result(source, *r);
+    } else if (auto* p = std::get_if<balancer::ProgressMsg>(&m)) {
+      on_progress(source, *p);
+    } else if (auto* h = std::get_if<balancer::HelloMsg>(&m)) {
+      on_hello(source, *h);
+    } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
+      on_fatal(source, *f);
+    } else {
+      throw core::CommError("rank " + std::to_string(source) + " sent the server an unexpected message");
+    }
+  });
 }
 
 void Server::on_hello(int worker, const balancer::HelloMsg& m) {
@@ -60,7 +62,46 @@ store::TaskRow Server::row_for(std::size_t index) const {
   if (t.worker >= 0 && static_cast<std::size_t>(t.worker) < hosts_.size()) row.host = hosts_[t.worker];
   row.submit_time = t.submit_time;
   row.dispatch_time = t.dispatch_time;
+  row.status = t.status;
+  row.start_time = t.start_time;
+  row.end_time = t.end_time;
+  row.objective = t.objective;
+  row.result_seq = t.result_seq;
+  if (t.status == store::TaskStatus::done) row.result = n.result;
+  row.error = t.status == store::TaskStatus::failed && !n.error.empty() ? n.error : t.error;
   return row;
+}
+
+void Server::set_status(std::size_t index, store::TaskStatus status) {
+  TaskInfo& t = tasks_[index];
+  t.status = status;
+  if (!t.dirty) {
+    t.dirty = true;
+    dirty_.push_back(index);
+  }
+}
+
+void Server::write_dirty_rows() {
+  for (std::size_t index : dirty_) {
+    store_.put_task(row_for(index));  // a temporary: moved into the store's buffer
+    tasks_[index].dirty = false;
+  }
+  dirty_.clear();
+}
+
+void Server::flush() {
+  write_dirty_rows();
+  store_.flush();
+}
+
+void Server::adapt_prefetch(const balancer::ResultMsg& m) {
+  double took = std::max(0.0, m.end_time - m.start_time);
+  mean_task_s_ = mean_task_s_ < 0 ? took : 0.9 * mean_task_s_ + 0.1 * took;
+  // Re-decided every few results: the slot count changes rarely and never on one odd task.
+  if (++results_seen_ % 16 != 1) return;
+  double cover = options_.prefetch_s / std::max(mean_task_s_, 1e-7);
+  int slots = cover >= 2 ? static_cast<int>(std::min<double>(cover, options_.prefetch_max)) : 1;
+  balancer_.set_slots_per_worker(std::max(options_.slots_per_worker, slots));
 }
 
 void Server::on_result(int worker, balancer::ResultMsg& m) {
@@ -69,43 +110,39 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
   if (index >= tasks_.size() || !held.count(m.task_id)) return;  // stale: the task was re-queued already
   balancer_.on_task_finished(worker, m.task_id);
 
+  adapt_prefetch(m);
   const Node& n = graph_.node(index);
-  store::TaskRow row = row_for(index);
-  row.start_time = m.start_time;
-  row.end_time = m.end_time;
-  if (m.has_objective) row.objective = m.objective;
-  row.result = m.result;
-  row.error = m.error;
+  TaskInfo& t = tasks_[index];
+  t.start_time = m.start_time;
+  t.end_time = m.end_time;
+  t.objective.reset();
+  if (m.has_objective) t.objective = m.objective;
+  t.error = std::move(m.error);
 
   if (m.status == balancer::TaskStatusCode::interrupted) {
     // Stopped at the job's request (walltime drain): it left a checkpoint and resumes; not a failure.
-    row.status = store::TaskStatus::pending;
-    row.error = m.error;
-    store_.put_task(row);
+    set_status(index, store::TaskStatus::pending);
     graph_.requeue(index);
     return;
   }
   bool ok = m.status == balancer::TaskStatusCode::ok;
-  if (!ok) ++tasks_[index].failures;
+  if (!ok) ++t.failures;
   if (ok) {
-    row.status = store::TaskStatus::done;
-    row.result_seq = ++result_seq_;
+    t.result_seq = ++result_seq_;
+    set_status(index, store::TaskStatus::done);
     std::optional<double> objective;
     if (m.has_objective && std::isfinite(m.objective)) {
       objective = m.objective;
       if (!best_ || (options_.minimize ? m.objective < *best_ : m.objective > *best_)) best_ = m.objective;
     }
-    store_.put_task(row);
     graph_.mark_done(index, std::move(m.result), objective);
-  } else if (tasks_[index].failures <= options_.models[n.def.model].retries) {
-    row.status = store::TaskStatus::pending;  // waits for its next attempt; the error stays visible
-    store_.put_task(row);
+  } else if (t.failures <= options_.models[n.def.model].retries) {
+    set_status(index, store::TaskStatus::pending);  // waits for its next attempt; the error stays visible
     graph_.requeue(index);
   } else {
-    row.status = store::TaskStatus::failed;
-    row.result_seq = ++result_seq_;
-    store_.put_task(row);
-    graph_.mark_failed(index, std::move(m.error));
+    t.result_seq = ++result_seq_;
+    set_status(index, store::TaskStatus::failed);
+    graph_.mark_failed(index, t.error);
   }
   workflow_.on_node_ran(index, worker);
   if (graph_.node(index).state != NodeState::ready) workflow_.on_node_finished(graph_, index);
@@ -142,14 +179,22 @@ void Server::dispatch(const balancer::Assignment& a) {
   TaskInfo& t = tasks_[index];
   ++t.attempts;
   t.worker = a.worker;
-  t.dispatch_time = core::wall_now();
+  t.dispatch_time = now_;
   graph_.mark_running(index);
-  balancer::encode_task(send_buffer_, a.task_id, n.def.model, static_cast<std::uint32_t>(t.attempts), n.def.id,
+  std::string& box = outbox_[static_cast<std::size_t>(a.worker)];
+  if (box.empty()) outbox_ranks_.push_back(a.worker);
+  balancer::append_task(box, a.task_id, n.def.model, static_cast<std::uint32_t>(t.attempts), n.def.id,
                         n.def.params);
-  comm_.send(a.worker, send_buffer_);
-  store::TaskRow row = row_for(index);
-  row.status = store::TaskStatus::running;
-  store_.put_task(row);
+  set_status(index, store::TaskStatus::running);
+}
+
+void Server::send_batches() {
+  for (int rank : outbox_ranks_) {
+    std::string& box = outbox_[static_cast<std::size_t>(rank)];
+    comm_.send(rank, box);
+    box.clear();
+  }
+  outbox_ranks_.clear();
 }
 
 std::uint64_t Server::task_id_of(std::size_t index) const {
@@ -218,10 +263,7 @@ std::size_t Server::pump() {
     workflow_.top_up(graph_, kReadyLowWater);
   for (auto index : graph_.take_cascaded_failures()) {
     if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
-    store::TaskRow row = row_for(index);
-    row.status = store::TaskStatus::failed;
-    row.error = graph_.node(index).error;
-    store_.put_task(row);
+    set_status(index, store::TaskStatus::failed);
     workflow_.on_node_finished(graph_, index);
   }
   auto ready = graph_.take_ready();
@@ -234,11 +276,7 @@ std::size_t Server::pump() {
       TaskInfo& t = tasks_[index];
       if (t.submit_time == 0) {
         t.submit_time = now;
-        if (t.attempts == 0) {
-          store::TaskRow row = row_for(index);
-          row.status = store::TaskStatus::pending;
-          store_.put_task(row);
-        }
+        if (t.attempts == 0) set_status(index, store::TaskStatus::pending);
       }
       balancer_.enqueue(balancer::ReadyTask{task_id_of(index), n.def.priority,
                                             n.def.preferred_worker});
@@ -246,10 +284,12 @@ std::size_t Server::pump() {
   }
   std::size_t sent = 0;
   if (draining_) return sent;
+  now_ = core::wall_now();
   while (auto a = balancer_.next_assignment()) {
     dispatch(*a);
     ++sent;
   }
+  send_batches();
   return sent;
 }
 
@@ -283,6 +323,15 @@ void Server::start() {
 }
 
 RunOutcome Server::run() {
+  try {
+    return run_loop();
+  } catch (...) {
+    write_dirty_rows();  // the caller commits what the store holds before it stops the job
+    throw;
+  }
+}
+
+RunOutcome Server::run_loop() {
   start();
   balancer::Backoff backoff(options_.max_sleep_us);
   double last_flush = started_, last_tick = started_;
@@ -303,8 +352,10 @@ RunOutcome Server::run() {
     if (finished()) break;
 
     double now = core::mono_now();
-    if (now - last_flush >= options_.flush_interval_s || store_.pending_writes() >= options_.flush_max_writes) {
-      store_.flush();
+    if (now - last_flush >= options_.flush_interval_s ||
+        dirty_.size() + store_.pending_writes() >= options_.flush_max_writes) {
+      write_dirty_rows();
+      store_.flush_in_background();  // SQLite writes on another core while dispatch goes on
       last_flush = now;
     }
     if (options_.on_progress && now - last_tick >= 1.0) {
@@ -323,7 +374,7 @@ RunOutcome Server::run() {
     fatal_ = workflow_.fatal();
     store_.add_event("fatal", *fatal_, core::wall_now());
   }
-  store_.flush();
+  flush();
 
   RunOutcome out;
   out.ok = !fatal_;

@@ -39,6 +39,11 @@ struct ServerOptions {
   std::size_t flush_max_writes = 50000;  // or as soon as this many writes are buffered
   int max_sleep_us = 1000;
   int slots_per_worker = 1;
+  // Prefetch: when tasks are short, a worker holds (running plus queued) enough of them to cover about
+  // prefetch_s of work, at most prefetch_max, so it never waits a round trip for its next task. Tasks that
+  // take longer than prefetch_s go out one per slot: load balancing is unchanged where it matters.
+  double prefetch_s = 0.002;
+  int prefetch_max = 64;
   double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
   double stop_at = 0;   // wall clock: stop waiting for running tasks (they re-run on resume)
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
@@ -76,16 +81,30 @@ class Server {
   /// Moves ready nodes into the balancer and sends what can be sent. Returns tasks sent.
   std::size_t pump();
   bool finished() const;
+  /// Hands every task state changed since the last call to the store and commits it.
+  void flush();
   const Graph& graph() const { return graph_; }
 
  private:
+  // Everything the store row of a task holds beyond its node: rows are built from this only when they are
+  // written (flush), so a task that goes pending -> running -> done between two flushes costs one row.
   struct TaskInfo {
     int attempts = 0;   // starts, across sessions
     int failures = 0;   // failed attempts in this campaign, for model.retries
     int worker = -1;
-    double submit_time = 0, dispatch_time = 0;
+    bool dirty = false;  // changed since the last flush (listed in dirty_)
+    store::TaskStatus status = store::TaskStatus::pending;
+    double submit_time = 0, dispatch_time = 0, start_time = 0, end_time = 0;
+    std::optional<double> objective;
+    std::int64_t result_seq = 0;
+    std::string error;  // of the last failed attempt; a failed node's own error lives in the graph
   };
+  RunOutcome run_loop();
   store::TaskRow row_for(std::size_t index) const;
+  void set_status(std::size_t index, store::TaskStatus status);
+  void write_dirty_rows();
+  void send_batches();
+  void adapt_prefetch(const balancer::ResultMsg& m);
   bool try_restore(std::size_t index);
   std::uint64_t task_id_of(std::size_t index) const;
   std::size_t index_of(std::uint64_t task_id) const;
@@ -101,7 +120,12 @@ class Server {
   balancer::Balancer balancer_;
   std::vector<TaskInfo> tasks_;       // by node index
   std::vector<std::string> hosts_;    // by rank
-  std::string send_buffer_;
+  std::vector<std::string> outbox_;  // by rank: task records to send at the end of this pump
+  std::vector<int> outbox_ranks_;    // ranks with records in outbox_
+  std::vector<std::size_t> dirty_;   // node indexes whose row changed since the last flush
+  double now_ = 0;                   // wall clock of the current dispatch round
+  double mean_task_s_ = -1;          // moving average of task run times; < 0 until a result arrives
+  std::size_t results_seen_ = 0;
   std::optional<double> best_;
   std::unordered_map<std::string, store::TaskRow> restored_;  // node id -> record of an earlier session
   std::int64_t result_seq_ = 0;

@@ -168,7 +168,8 @@ Store::Store(sqlite3* db, std::string path, bool writable)
     : db_(db), path_(std::move(path)), writable_(writable) {}
 
 Store::~Store() {
-  if (writable_ && pending_writes() > 0) {
+  if (committer_.joinable()) committer_.join();
+  if (writable_ && (pending_writes() > 0 || commit_error_)) {
     try {
       flush();
     } catch (const std::exception& e) {
@@ -181,7 +182,7 @@ Store::~Store() {
   sqlite3_close_v2(db_);
 }
 
-void Store::exec(const char* sql) { detail::exec(db_, path_, sql); }
+void Store::exec(const char* sql) { detail::exec(conn(), path_, sql); }
 
 void Store::require_writable(const char* operation) const {
   if (!writable_) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -119,6 +120,7 @@ class Store {
   /// Records the latest state of a task. Several updates of one task between flushes cost one row write.
   /// A task id keeps the node_id it was first written with; flush() refuses a row that changes it.
   void put_task(const TaskRow& row);
+  void put_task(TaskRow&& row);
   void add_metric(MetricRow row);
   void add_artifact(ArtifactRow row);
   void add_event(const std::string& kind, const std::string& message, double time);
@@ -131,6 +133,12 @@ class Store {
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
   /// buffered and StoreError is thrown, so a later flush() can retry. No-op when nothing is buffered.
   void flush();
+  /// Starts committing everything buffered on a background thread and returns at once, so the server
+  /// goes on dispatching while SQLite writes (on another core). At most one commit is in flight; every
+  /// call that touches the file (a flush, a read, an immediate commit, closing) first waits for it, so it
+  /// is never read around. If it fails, its writes are buffered again, behind newer ones, and the next
+  /// call that waits throws the StoreError (flush() retries them once before throwing).
+  void flush_in_background();
   std::size_t pending_writes() const;
 
   // --- reads (any process; read-only opens never block the writer thanks to WAL) ---
@@ -153,21 +161,36 @@ class Store {
 
  private:
   Store(sqlite3* db, std::string path, bool writable);
-  void exec(const char* sql);
-  void require_writable(const char* operation) const;  // throws StoreError on a read_only store
-  void write_buffers(detail::FlushStatements& st);      // inside flush()'s transaction
-  sqlite3* db_;
-  std::string path_;
-  bool writable_;
-  std::unordered_map<std::int64_t, TaskRow> dirty_tasks_;
-  std::vector<MetricRow> pending_metrics_;
-  std::vector<ArtifactRow> pending_artifacts_;
   struct Event {
     std::string kind, message;
     double time;
   };
-  std::vector<Event> pending_events_;
-  std::optional<std::string> pending_run_status_;
+  // Writes not yet committed.
+  struct Buffers {
+    std::unordered_map<std::int64_t, TaskRow> tasks;  // latest state of each task
+    std::vector<MetricRow> metrics;
+    std::vector<ArtifactRow> artifacts;
+    std::vector<Event> events;
+    std::optional<std::string> run_status;
+    std::size_t size() const;
+    /// Puts `older` (a failed commit) back before these: a task keeps its newer state.
+    void merge_older(Buffers&& older);
+  };
+  void exec(const char* sql);
+  void require_writable(const char* operation) const;  // throws StoreError on a read_only store
+  void commit(const Buffers& b);                        // one transaction; throws StoreError
+  void write_buffers(detail::FlushStatements& st, const Buffers& b);  // inside commit()'s transaction
+  /// The connection, once no background commit is using it; throws a background commit's error.
+  sqlite3* conn() const;
+  void wait_for_commit() const;
+  sqlite3* db_;
+  std::string path_;
+  bool writable_;
+  // mutable: a read waits for (and may take back the writes of) a background commit.
+  mutable Buffers buffers_;
+  mutable std::thread committer_;
+  mutable Buffers committing_;                  // what committer_ is writing
+  mutable std::optional<std::string> commit_error_;
   std::unique_ptr<detail::FlushStatements> flush_stmts_;  // prepared on first flush, reused after
 };
 

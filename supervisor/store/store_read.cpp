@@ -49,7 +49,7 @@ std::vector<TaskRow> read_tasks(Statement& q) {
 }  // namespace
 
 RunInfo Store::run() const {
-  Statement q(db_, path_,
+  Statement q(conn(), path_,
               "SELECT name, workflow, spec_text, spec_hash, spec_path, out_dir, status, created, updated "
               "FROM runs WHERE id = 1");
   if (!q.step()) throw core::StoreError(path_ + ": the run store has no run row (was its creation interrupted?)");
@@ -67,7 +67,7 @@ RunInfo Store::run() const {
 }
 
 std::vector<SessionInfo> Store::sessions() const {
-  Statement q(db_, path_,
+  Statement q(conn(), path_,
               "SELECT id, started, ended, workers, host, job_id, status FROM sessions ORDER BY id");
   std::vector<SessionInfo> out;
   while (q.step()) {
@@ -85,28 +85,33 @@ std::vector<SessionInfo> Store::sessions() const {
 }
 
 StatusCounts Store::counts() const {
-  Statement q(db_, path_, "SELECT status, count(*) FROM tasks GROUP BY status");
+  // Done tasks are left out of the status index (see schema.cpp): count the rest through it, and the
+  // done ones as the total minus the rest (count(*) walks the table's pages without decoding rows).
+  Statement q(conn(), path_, "SELECT status, count(*) FROM tasks WHERE status <> 'done' GROUP BY status");
+  Statement total(conn(), path_, "SELECT count(*) FROM tasks");
   StatusCounts c;
+  total.step();
+  c.done = total.column_int(0);
   while (q.step()) {
     const std::int64_t n = q.column_int(1);
     switch (task_status_from_string(q.column_text(0))) {
-      case TaskStatus::pending: c.pending = n; break;
-      case TaskStatus::running: c.running = n; break;
-      case TaskStatus::done: c.done = n; break;
-      case TaskStatus::failed: c.failed = n; break;
-      case TaskStatus::canceled: c.canceled = n; break;
+      case TaskStatus::pending: c.pending = n; c.done -= n; break;
+      case TaskStatus::running: c.running = n; c.done -= n; break;
+      case TaskStatus::done: break;
+      case TaskStatus::failed: c.failed = n; c.done -= n; break;
+      case TaskStatus::canceled: c.canceled = n; c.done -= n; break;
     }
   }
   return c;
 }
 
 std::vector<TaskRow> Store::tasks() const {
-  Statement q(db_, path_, (std::string(kTaskColumns) + "ORDER BY id").c_str());
+  Statement q(conn(), path_, (std::string(kTaskColumns) + "ORDER BY id").c_str());
   return read_tasks(q);
 }
 
 std::vector<TaskRow> Store::tasks_with_status(TaskStatus s, int limit) const {
-  Statement q(db_, path_, (std::string(kTaskColumns) + "WHERE status = ?1 ORDER BY id LIMIT ?2").c_str());
+  Statement q(conn(), path_, (std::string(kTaskColumns) + "WHERE status = ?1 ORDER BY id LIMIT ?2").c_str());
   q.bind_static_text(1, to_string(s));
   q.bind_int(2, limit < 0 ? -1 : limit);  // SQLite reads a negative LIMIT as "no limit"
   return read_tasks(q);
@@ -116,7 +121,7 @@ std::vector<TaskRow> Store::best_tasks(int limit, bool minimize) const {
   // The direction cannot be a bound parameter, so it picks between two constant texts. Ties go to the
   // earlier task, so the answer is stable across calls.
   const std::string order = minimize ? "ORDER BY objective ASC, id" : "ORDER BY objective DESC, id";
-  Statement q(db_, path_,
+  Statement q(conn(), path_,
               (std::string(kTaskColumns) + "WHERE status = 'done' AND objective IS NOT NULL " + order +
                " LIMIT ?1")
                   .c_str());
@@ -125,7 +130,7 @@ std::vector<TaskRow> Store::best_tasks(int limit, bool minimize) const {
 }
 
 std::optional<TaskRow> Store::task_by_node(const std::string& node_id) const {
-  Statement q(db_, path_, (std::string(kTaskColumns) + "WHERE node_id = ?1").c_str());
+  Statement q(conn(), path_, (std::string(kTaskColumns) + "WHERE node_id = ?1").c_str());
   q.bind_text(1, node_id);
   if (!q.step()) return std::nullopt;
   return read_task(q);
@@ -137,7 +142,7 @@ std::vector<MetricRow> Store::metrics(const std::string& node_id) const {
                           "ORDER BY task_id, epoch, id"
                         : "SELECT task_id, node_id, attempt, epoch, time, metrics FROM metrics "
                           "WHERE node_id = ?1 ORDER BY task_id, epoch, id";
-  Statement q(db_, path_, sql);
+  Statement q(conn(), path_, sql);
   if (!node_id.empty()) q.bind_text(1, node_id);
   std::vector<MetricRow> out;
   while (q.step()) {
@@ -154,7 +159,7 @@ std::vector<MetricRow> Store::metrics(const std::string& node_id) const {
 }
 
 std::vector<ArtifactRow> Store::artifacts() const {
-  Statement q(db_, path_, "SELECT task_id, node_id, kind, path, time FROM artifacts ORDER BY id");
+  Statement q(conn(), path_, "SELECT task_id, node_id, kind, path, time FROM artifacts ORDER BY id");
   std::vector<ArtifactRow> out;
   while (q.step()) {
     ArtifactRow a;
@@ -169,7 +174,7 @@ std::vector<ArtifactRow> Store::artifacts() const {
 }
 
 std::vector<EventRow> Store::events() const {
-  Statement q(db_, path_, "SELECT time, kind, message FROM events ORDER BY id");
+  Statement q(conn(), path_, "SELECT time, kind, message FROM events ORDER BY id");
   std::vector<EventRow> out;
   while (q.step()) {
     EventRow e;
@@ -183,9 +188,9 @@ std::vector<EventRow> Store::events() const {
 
 std::vector<SubmissionRow> Store::submissions() const {
   // A store made before the table existed (version 1 was extended while unreleased) has no submissions.
-  Statement has(db_, path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'");
+  Statement has(conn(), path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'");
   if (!has.step()) return {};
-  Statement q(db_, path_,
+  Statement q(conn(), path_,
               "SELECT id, time, scheduler, job_id, script, site, resubmits_left FROM submissions ORDER BY id");
   std::vector<SubmissionRow> out;
   while (q.step()) {
@@ -202,6 +207,6 @@ std::vector<SubmissionRow> Store::submissions() const {
   return out;
 }
 
-int Store::schema_version() const { return detail::read_schema_version(db_, path_); }
+int Store::schema_version() const { return detail::read_schema_version(conn(), path_); }
 
 }  // namespace sv::store

@@ -56,37 +56,72 @@ std::string recorded_node(sqlite3* db, const std::string& path, std::int64_t id)
 
 void Store::put_task(const TaskRow& row) {
   require_writable("put_task");
-  dirty_tasks_.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
+  buffers_.tasks.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
+}
+
+void Store::put_task(TaskRow&& row) {
+  require_writable("put_task");
+  std::int64_t id = row.id;
+  buffers_.tasks.insert_or_assign(id, std::move(row));
 }
 
 void Store::add_metric(MetricRow row) {
   require_writable("add_metric");
-  pending_metrics_.push_back(std::move(row));
+  buffers_.metrics.push_back(std::move(row));
 }
 
 void Store::add_artifact(ArtifactRow row) {
   require_writable("add_artifact");
-  pending_artifacts_.push_back(std::move(row));
+  buffers_.artifacts.push_back(std::move(row));
 }
 
 void Store::add_event(const std::string& kind, const std::string& message, double time) {
   require_writable("add_event");
-  pending_events_.push_back(Event{kind, message, time});
+  buffers_.events.push_back(Event{kind, message, time});
 }
 
 void Store::set_run_status(const std::string& status) {
   require_writable("set_run_status");
-  pending_run_status_ = status;
+  buffers_.run_status = status;
 }
 
-std::size_t Store::pending_writes() const {
-  return dirty_tasks_.size() + pending_metrics_.size() + pending_artifacts_.size() + pending_events_.size() +
-         (pending_run_status_ ? 1 : 0);
+std::size_t Store::Buffers::size() const {
+  return tasks.size() + metrics.size() + artifacts.size() + events.size() + (run_status ? 1 : 0);
+}
+
+void Store::Buffers::merge_older(Buffers&& older) {
+  for (auto& [id, row] : older.tasks) tasks.try_emplace(id, std::move(row));
+  auto put_before = [](auto& newer, auto& old) {
+    old.insert(old.end(), std::make_move_iterator(newer.begin()), std::make_move_iterator(newer.end()));
+    newer = std::move(old);
+  };
+  put_before(metrics, older.metrics);
+  put_before(artifacts, older.artifacts);
+  put_before(events, older.events);
+  if (!run_status) run_status = std::move(older.run_status);
+}
+
+std::size_t Store::pending_writes() const { return buffers_.size(); }
+
+sqlite3* Store::conn() const {
+  wait_for_commit();
+  return db_;
+}
+
+void Store::wait_for_commit() const {
+  if (committer_.joinable()) committer_.join();
+  if (commit_error_) {
+    std::string error = std::move(*commit_error_);
+    commit_error_.reset();
+    buffers_.merge_older(std::move(committing_));
+    committing_ = Buffers{};
+    throw core::StoreError(error);
+  }
 }
 
 std::int64_t Store::begin_session(const SessionInfo& s) {
   require_writable("begin_session");
-  detail::Statement insert(db_, path_,
+  detail::Statement insert(conn(), path_,
                            "INSERT INTO sessions(started, ended, workers, host, job_id, status) "
                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   const std::string status = s.status.empty() ? "running" : s.status;
@@ -102,7 +137,7 @@ std::int64_t Store::begin_session(const SessionInfo& s) {
 
 void Store::set_spec(const std::string& spec_text, const std::string& spec_hash) {
   require_writable("set_spec");
-  detail::Statement update(db_, path_, "UPDATE runs SET spec_text = ?1, spec_hash = ?2 WHERE id = 1");
+  detail::Statement update(conn(), path_, "UPDATE runs SET spec_text = ?1, spec_hash = ?2 WHERE id = 1");
   update.bind_text(1, spec_text);
   update.bind_text(2, spec_hash);
   update.execute();
@@ -110,7 +145,7 @@ void Store::set_spec(const std::string& spec_text, const std::string& spec_hash)
 
 void Store::end_session(std::int64_t id, const std::string& status, double ended) {
   require_writable("end_session");
-  detail::Statement update(db_, path_, "UPDATE sessions SET status = ?1, ended = ?2 WHERE id = ?3");
+  detail::Statement update(conn(), path_, "UPDATE sessions SET status = ?1, ended = ?2 WHERE id = ?3");
   update.bind_text(1, status);
   update.bind_double(2, ended);
   update.bind_int(3, id);
@@ -122,7 +157,7 @@ void Store::end_session(std::int64_t id, const std::string& status, double ended
 
 std::int64_t Store::add_submission(const SubmissionRow& s) {
   require_writable("add_submission");
-  detail::Statement insert(db_, path_,
+  detail::Statement insert(conn(), path_,
                            "INSERT INTO submissions(time, scheduler, job_id, script, site, resubmits_left) "
                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   insert.bind_double(1, s.time != 0 ? s.time : core::wall_now());
@@ -137,30 +172,51 @@ std::int64_t Store::add_submission(const SubmissionRow& s) {
 
 void Store::flush() {
   require_writable("flush");
-  const std::size_t count = pending_writes();
-  if (count == 0) return;
+  try {
+    wait_for_commit();
+  } catch (const core::StoreError&) {
+    // Its writes are buffered again: the commit below retries them, and throws if it fails too.
+  }
+  if (buffers_.size() == 0) return;
+  commit(buffers_);
+  buffers_ = Buffers{};
+}
+
+void Store::flush_in_background() {
+  require_writable("flush_in_background");
+  wait_for_commit();
+  if (buffers_.size() == 0) return;
+  committing_ = std::move(buffers_);
+  buffers_ = Buffers{};
+  committer_ = std::thread([this] {
+    try {
+      commit(committing_);
+      committing_ = Buffers{};
+    } catch (const std::exception& e) {
+      commit_error_ = e.what();
+    }
+  });
+}
+
+void Store::commit(const Buffers& b) {
+  const std::size_t count = b.size();
   try {
     if (!flush_stmts_) flush_stmts_ = std::make_unique<detail::FlushStatements>(db_, path_);
     detail::Transaction tx(db_, path_);
-    write_buffers(*flush_stmts_);
+    write_buffers(*flush_stmts_, b);
     tx.commit();
   } catch (const core::StoreError& e) {
     // The Transaction has rolled back, so the buffers still describe exactly what is not committed.
     throw core::StoreError(std::string(e.what()) + " (flush of " + std::to_string(count) +
                            " buffered writes rolled back; they stay buffered for the next flush)");
   }
-  dirty_tasks_.clear();
-  pending_metrics_.clear();
-  pending_artifacts_.clear();
-  pending_events_.clear();
-  pending_run_status_.reset();
 }
 
-void Store::write_buffers(detail::FlushStatements& st) {
+void Store::write_buffers(detail::FlushStatements& st, const Buffers& b) {
   // Tasks in id order: appends and updates then walk the table's B-tree pages in sequence.
   std::vector<const TaskRow*> tasks;
-  tasks.reserve(dirty_tasks_.size());
-  for (const auto& entry : dirty_tasks_) tasks.push_back(&entry.second);
+  tasks.reserve(b.tasks.size());
+  for (const auto& entry : b.tasks) tasks.push_back(&entry.second);
   std::sort(tasks.begin(), tasks.end(), [](const TaskRow* a, const TaskRow* b) { return a->id < b->id; });
 
   auto& t = st.upsert_task;
@@ -190,7 +246,7 @@ void Store::write_buffers(detail::FlushStatements& st) {
     }
   }
   auto& m = st.insert_metric;
-  for (const MetricRow& row : pending_metrics_) {
+  for (const MetricRow& row : b.metrics) {
     m.bind_int(1, row.task_id);
     m.bind_text(2, row.node_id);
     m.bind_int(3, row.attempt);
@@ -200,7 +256,7 @@ void Store::write_buffers(detail::FlushStatements& st) {
     m.execute();
   }
   auto& a = st.insert_artifact;
-  for (const ArtifactRow& row : pending_artifacts_) {
+  for (const ArtifactRow& row : b.artifacts) {
     a.bind_int(1, row.task_id);
     a.bind_text(2, row.node_id);
     a.bind_text(3, row.kind);
@@ -209,15 +265,15 @@ void Store::write_buffers(detail::FlushStatements& st) {
     a.execute();
   }
   auto& e = st.insert_event;
-  for (const Event& row : pending_events_) {
+  for (const Event& row : b.events) {
     e.bind_double(1, row.time);
     e.bind_text(2, row.kind);
     e.bind_text(3, row.message);
     e.execute();
   }
   st.touch_run.bind_double(1, core::wall_now());
-  if (pending_run_status_) {
-    st.touch_run.bind_text(2, *pending_run_status_);
+  if (b.run_status) {
+    st.touch_run.bind_text(2, *b.run_status);
   } else {
     st.touch_run.bind_null(2);
   }

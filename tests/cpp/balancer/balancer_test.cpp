@@ -118,3 +118,36 @@ TEST_CASE("a finish report for a task the worker does not hold is ignored") {
   b.on_task_finished(1, 99);
   CHECK(b.free_slot_count() == 1);
 }
+
+TEST_CASE("raising the slots per worker hands out the new slots to the workers in turn") {
+  Balancer b;
+  b.on_worker_joined(1);
+  b.on_worker_joined(2);
+  for (std::uint64_t id = 1; id <= 10; ++id) b.enqueue(ReadyTask{id, 0, -1});
+  CHECK(b.next_assignment()->worker == 1);
+  CHECK(b.next_assignment()->worker == 2);
+  CHECK_FALSE(b.next_assignment());
+  b.set_slots_per_worker(3);
+  std::vector<int> to;
+  while (auto a = b.next_assignment()) to.push_back(a->worker);
+  REQUIRE(to.size() == 4);
+  CHECK(to[0] != to[1]);
+  CHECK(to[2] != to[3]);
+  CHECK(b.in_flight_count() == 6);
+}
+
+TEST_CASE("lowering the slots per worker takes effect as tasks finish") {
+  Balancer b(BalancerOptions{3});
+  b.on_worker_joined(1);
+  for (std::uint64_t id = 1; id <= 10; ++id) b.enqueue(ReadyTask{id, 0, -1});
+  for (int i = 0; i < 3; ++i) REQUIRE(b.next_assignment());
+  b.set_slots_per_worker(1);
+  b.on_task_finished(1, 1);
+  CHECK_FALSE(b.next_assignment());  // still holds 2, more than 1
+  b.on_task_finished(1, 2);
+  CHECK_FALSE(b.next_assignment());
+  b.on_task_finished(1, 3);
+  auto a = b.next_assignment();
+  REQUIRE(a);
+  CHECK_FALSE(b.next_assignment());
+}

@@ -52,3 +52,19 @@ TEST_CASE("a large parameter payload is carried whole") {
   auto t = std::get<TaskMsg>(decode(encode(TaskMsg{1, 0, 1, "1", big})));
   CHECK(t.params.size() == big.size());
 }
+
+TEST_CASE("records appended to one message decode in order, and decode() refuses a batch") {
+  std::string bytes;
+  append_task(bytes, 1, 0, 1, "1", "{}");
+  append_task(bytes, 2, 0, 1, "2", R"({"x":1})");
+  append(ShutdownMsg{}, bytes);
+  std::vector<Message> got;
+  decode_each(bytes, [&](Message&& m) { got.push_back(std::move(m)); });
+  REQUIRE(got.size() == 3);
+  CHECK(std::get<TaskMsg>(got[0]).node_id == "1");
+  CHECK(std::get<TaskMsg>(got[1]).params == R"({"x":1})");
+  CHECK(std::holds_alternative<ShutdownMsg>(got[2]));
+  CHECK_THROWS_AS(decode(bytes), sv::core::CommError);
+  CHECK_THROWS_AS(decode_each(std::string_view(bytes).substr(0, bytes.size() - 3), [](Message&&) {}),
+                  sv::core::CommError);
+}

@@ -45,17 +45,21 @@ struct Job {
       s.pump();
       for (auto& w : worker_comms) {
         while (w.try_receive(src, bytes)) {
-          auto m = balancer::decode(bytes);
-          if (auto* t = std::get_if<TaskMsg>(&m)) {
-            ResultMsg r = exec(w.rank(), *t);
-            r.task_id = t->task_id;
-            w.send(0, balancer::encode(r));
-          }
+          ++messages_to[w.rank()];
+          balancer::decode_each(bytes, [&](balancer::Message&& m) {
+            if (auto* t = std::get_if<TaskMsg>(&m)) {
+              ++tasks_to[w.rank()];
+              ResultMsg r = exec(w.rank(), *t);
+              r.task_id = t->task_id;
+              w.send(0, balancer::encode(r));
+            }
+          });
         }
       }
     }
-    store->flush();
+    s.flush();
   }
+  std::map<int, int> messages_to, tasks_to;  // by worker rank: task messages, and tasks in them
   std::shared_ptr<test::Network> net;
   test::TestComm server_comm;
   std::vector<test::TestComm> worker_comms;
@@ -209,4 +213,49 @@ TEST_CASE("nodes added while the job runs are dispatched, and children see the p
   CHECK(order[0] == "p");
   CHECK(wf.parent_result == R"({"val_loss":1.000000})");
   CHECK(job.store->counts().done == 3);
+}
+
+TEST_CASE("short tasks are prefetched several to a message; tasks that take long go out one at a time") {
+  auto run = [](double task_seconds) {
+    Job job(1);
+    SweepWorkflow wf(tuples(400));
+    Server s(job.server_comm, *job.store, wf, ServerOptions{});
+    job.drive(s, [&](int, const TaskMsg&) {
+      ResultMsg r = ok_result(1);
+      r.end_time = r.start_time + task_seconds;
+      return r;
+    });
+    CHECK(job.store->counts().done == 400);
+    return std::make_pair(job.messages_to[1], job.tasks_to[1]);
+  };
+  auto [short_messages, short_tasks] = run(1e-6);
+  CHECK(short_tasks == 400);
+  CHECK(short_messages < 40);  // 64 tasks a message once the first results show how short they are
+  auto [long_messages, long_tasks] = run(0.5);
+  CHECK(long_tasks == 400);
+  CHECK(long_messages == 400);
+}
+
+TEST_CASE("every state of a task reaches the store only when the server flushes, as one row") {
+  Job job(1);
+  SweepWorkflow wf(tuples(1));
+  Server s(job.server_comm, *job.store, wf, ServerOptions{});
+  s.start();
+  s.on_message(1, balancer::encode(balancer::HelloMsg{"h", 1}));
+  s.pump();
+  job.store->flush();
+  CHECK(job.store->counts().total() == 0);  // not handed over yet
+  s.flush();
+  CHECK(job.store->counts().running == 1);
+  ResultMsg r = ok_result(0.25);
+  r.task_id = 1;
+  s.on_message(1, balancer::encode(r));
+  s.flush();
+  auto row = job.store->task_by_node("1");
+  REQUIRE(row);
+  CHECK(row->status == store::TaskStatus::done);
+  CHECK(row->result == R"({"val_loss":0.250000})");
+  CHECK(row->objective == Approx(0.25));
+  CHECK(row->start_time == 1);
+  CHECK(row->result_seq == 1);
 }
