@@ -1,7 +1,10 @@
 #include "engine/server.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -12,6 +15,14 @@ namespace sv::engine {
 using balancer::MsgType;
 
 namespace {
+// CPU seconds of this process, all threads (the SQLite committer included).
+double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 // Keep this many nodes ready so workers never wait on the workflow to produce more.
 constexpr std::size_t kReadyLowWater = 1024;
 // Messages handled per round before dispatching again, so results keep flowing to idle workers.
@@ -289,6 +300,7 @@ std::size_t Server::pump() {
     dispatch(*a);
     ++sent;
   }
+  dispatches_ += sent;
   send_batches();
   return sent;
 }
@@ -332,6 +344,7 @@ RunOutcome Server::run() {
 }
 
 RunOutcome Server::run_loop() {
+  const double cpu_at_start = process_cpu_s();
   start();
   balancer::Backoff backoff(options_.max_sleep_us);
   double last_flush = started_, last_tick = started_;
@@ -352,8 +365,11 @@ RunOutcome Server::run_loop() {
     if (finished()) break;
 
     double now = core::mono_now();
-    if (now - last_flush >= options_.flush_interval_s ||
-        dirty_.size() + store_.pending_writes() >= options_.flush_max_writes) {
+    // Commits run on the store's thread, one at a time: while one is writing, rows pile up for the next,
+    // so under load SQLite writes continuously in batches and the dispatch loop never waits for it.
+    if ((now - last_flush >= options_.flush_interval_s ||
+         dirty_.size() + store_.pending_writes() >= options_.flush_max_writes) &&
+        !store_.commit_in_flight()) {
       write_dirty_rows();
       store_.flush_in_background();  // SQLite writes on another core while dispatch goes on
       last_flush = now;
@@ -373,6 +389,14 @@ RunOutcome Server::run_loop() {
   if (!fatal_ && workflow_.fatal()) {
     fatal_ = workflow_.fatal();
     store_.add_event("fatal", *fatal_, core::wall_now());
+  }
+  // What one task costs the server, for sizing a job (BENCHMARKS.md projects workers per server from it).
+  const double cpu = process_cpu_s() - cpu_at_start;
+  if (dispatches_ > 0) {
+    char line[160];
+    std::snprintf(line, sizeof line, "server CPU %.3f s for %zu dispatches (%.2f us each)", cpu, dispatches_,
+                  1e6 * cpu / static_cast<double>(dispatches_));
+    store_.add_event("engine", line, core::wall_now());
   }
   flush();
 

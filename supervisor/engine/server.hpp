@@ -36,7 +36,7 @@ struct ServerOptions {
   std::vector<ModelInfo> models{ModelInfo{}};
   bool minimize = true;
   double flush_interval_s = 0.25;        // a result is committed at most this long after it arrives
-  std::size_t flush_max_writes = 50000;  // or as soon as this many writes are buffered
+  std::size_t flush_max_writes = 2000;   // or as soon as this many writes are buffered (and none in flight)
   int max_sleep_us = 1000;
   int slots_per_worker = 1;
   // Prefetch: when tasks are short, a worker holds (running plus queued) enough of them to cover about
@@ -126,6 +126,7 @@ class Server {
   double now_ = 0;                   // wall clock of the current dispatch round
   double mean_task_s_ = -1;          // moving average of task run times; < 0 until a result arrives
   std::size_t results_seen_ = 0;
+  std::size_t dispatches_ = 0;
   std::optional<double> best_;
   std::unordered_map<std::string, store::TaskRow> restored_;  // node id -> record of an earlier session
   std::int64_t result_seq_ = 0;

@@ -49,6 +49,7 @@ void open_connection(Connection& conn, const std::string& path, int flags) {
 void configure_writer(sqlite3* db, const std::string& path) {
   detail::exec(db, path, "PRAGMA synchronous = NORMAL");
   detail::exec(db, path, "PRAGMA cache_size = -65536");
+  detail::exec(db, path, "PRAGMA wal_autocheckpoint = 10000");
 }
 
 void remove_store_files(const std::string& path) {

@@ -4,6 +4,7 @@
 // Writes are buffered and committed in batches: a task row counts as recorded only after flush().
 #pragma once
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,6 +140,8 @@ class Store {
   /// is never read around. If it fails, its writes are buffered again, behind newer ones, and the next
   /// call that waits throws the StoreError (flush() retries them once before throwing).
   void flush_in_background();
+  /// True while a background commit is still writing (a caller that must not wait can flush later).
+  bool commit_in_flight() const { return committer_.joinable() && !commit_finished_.load(); }
   std::size_t pending_writes() const;
 
   // --- reads (any process; read-only opens never block the writer thanks to WAL) ---
@@ -190,6 +193,7 @@ class Store {
   mutable Buffers buffers_;
   mutable std::thread committer_;
   mutable Buffers committing_;                  // what committer_ is writing
+  std::atomic<bool> commit_finished_{false};    // committer_ is done (it may still need joining)
   mutable std::optional<std::string> commit_error_;
   std::unique_ptr<detail::FlushStatements> flush_stmts_;  // prepared on first flush, reused after
 };

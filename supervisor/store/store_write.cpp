@@ -188,6 +188,7 @@ void Store::flush_in_background() {
   if (buffers_.size() == 0) return;
   committing_ = std::move(buffers_);
   buffers_ = Buffers{};
+  commit_finished_ = false;
   committer_ = std::thread([this] {
     try {
       commit(committing_);
@@ -195,6 +196,7 @@ void Store::flush_in_background() {
     } catch (const std::exception& e) {
       commit_error_ = e.what();
     }
+    commit_finished_ = true;
   });
 }
 
