@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -27,6 +28,7 @@ void check(int rc, const char* what) {
 }  // namespace
 
 struct MpiComm::Impl {
+  std::mutex mutex;
   std::vector<char> buffer = std::vector<char>(kBufferBytes);
   MPI_Request request = MPI_REQUEST_NULL;
 
@@ -51,6 +53,7 @@ MpiComm::~MpiComm() {
 }
 
 void MpiComm::send(int dest, std::string_view bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
   if (bytes.size() <= kBufferBytes) {
     check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTagMsg, MPI_COMM_WORLD),
           "MPI_Send");
@@ -63,6 +66,7 @@ void MpiComm::send(int dest, std::string_view bytes) {
 }
 
 bool MpiComm::try_receive(int& source, std::string& bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
   int done = 0;
   MPI_Status status;
   check(MPI_Test(&impl_->request, &done, &status), "MPI_Test");

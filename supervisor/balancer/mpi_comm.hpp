@@ -1,6 +1,8 @@
 // MpiComm: Comm over MPI_COMM_WORLD. A receive is always pre-posted (MPI_Irecv + MPI_Test), so polling
 // costs no probe round and an idle rank sleeps between tests instead of spinning inside MPI_Recv.
-// Messages above the pre-posted buffer's size go as an announcement followed by the payload.
+// Messages above the pre-posted buffer's size go as an announcement followed by the payload. Calls are
+// serialized by a mutex, so a worker's heartbeat thread can send while its main thread polls (MPI must be
+// initialized with at least MPI_THREAD_SERIALIZED for that).
 #pragma once
 #include <memory>
 

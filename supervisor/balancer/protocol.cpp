@@ -85,6 +85,7 @@ struct EncodeVisitor {
     w.str(m.payload);
   }
   void operator()(const ShutdownMsg&) { w.pod(MsgType::shutdown); }
+  void operator()(const HeartbeatMsg&) { w.pod(MsgType::heartbeat); }
   void operator()(const FatalMsg& m) {
     w.pod(MsgType::fatal);
     w.str(m.message);
@@ -160,6 +161,8 @@ Message decode_body(Reader& r) {
     }
     case MsgType::shutdown:
       return ShutdownMsg{};
+    case MsgType::heartbeat:
+      return HeartbeatMsg{};
     case MsgType::fatal: {
       FatalMsg m;
       m.message = r.str();

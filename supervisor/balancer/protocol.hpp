@@ -20,6 +20,7 @@ enum class MsgType : std::uint8_t {
   progress = 4,  // worker -> server: a metrics payload while a task runs
   shutdown = 5,  // server -> worker: no more work, exit
   fatal = 6,     // worker -> server: the worker cannot go on (message); the server stops the job
+  heartbeat = 7, // worker -> server: still alive (sent by a thread of its own, also while a task runs)
 };
 
 struct HelloMsg {
@@ -61,7 +62,9 @@ struct FatalMsg {
   std::string message;
 };
 
-using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg>;
+struct HeartbeatMsg {};
+
+using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg>;
 
 /// Writes the encoding of `m` to `out` (cleared first).
 void encode(const Message& m, std::string& out);

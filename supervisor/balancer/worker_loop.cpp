@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
+#include <thread>
 
 #include "core/errors.hpp"
 
@@ -10,6 +15,35 @@ namespace sv::balancer {
 
 namespace {
 constexpr int kServer = 0;
+
+// Sends a heartbeat every `period` seconds until destroyed.
+class Heartbeat {
+ public:
+  Heartbeat(Comm& comm, double period) {
+    if (period <= 0) return;
+    thread_ = std::thread([this, &comm, period] {
+      const std::string beat = encode(HeartbeatMsg{});
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!cv_.wait_for(lock, std::chrono::duration<double>(period), [this] { return stop_; }))
+        comm.send(kServer, beat);
+    });
+  }
+  ~Heartbeat() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 // Blocks (politely) until a message from the server arrives.
 std::string wait_for_message(Comm& comm, Backoff& backoff) {
@@ -27,6 +61,7 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
   comm.send(kServer, out);
   out.clear();
 
+  Heartbeat heartbeat(comm, options.heartbeat_s);
   Backoff backoff(options.max_sleep_us);
   std::deque<TaskMsg> queued;  // the server sends several tasks at once when tasks are short (prefetch)
   std::uint64_t ran = 0;

@@ -144,8 +144,11 @@ std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::T
   return store;
 }
 
+// Heartbeats need a second thread in MPI (the worker's heartbeat sender); when the MPI library cannot
+// give that, workers are never declared lost (a dead rank still ends the job, which resume covers).
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
-               const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start) {
+               const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start,
+               bool heartbeats, bool& abort_job) {
   store::SessionInfo session;
   session.started = core::wall_now();
   session.workers = comm.size() - 1;
@@ -168,6 +171,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   options.drain_at = start.drain_at;
   options.stop_at = start.stop_at;
+  if (heartbeats && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
 
@@ -188,6 +192,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   store.end_session(session_id, status, core::wall_now());
 
   print_summary(spec, store, out_dir, outcome);
+  if (outcome.lost_workers > 0) {
+    // A rank that stopped answering cannot be told to shut down, and mpiexec would wait for it forever:
+    // everything is committed, so the job ends by MPI_Abort (with this run's exit status).
+    std::fprintf(stderr, "supervisor: %zu worker(s) stopped answering during the run; ending the job\n",
+                 outcome.lost_workers);
+    abort_job = true;
+  }
   if (outcome.drained) {
     std::fprintf(stderr,
                  "supervisor: walltime drain: %zu tasks left to run; continue with `supervisor resume %s`\n",
@@ -203,7 +214,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
 }
 
 int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const std::string& out_dir,
-                    double drain_at) {
+                    double drain_at, bool heartbeats) {
   shell::ShellConfig config;
   config.run_dir = out_dir;
   config.rank = comm.rank();
@@ -246,13 +257,16 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   };
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
+  if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
   balancer::run_worker(comm, execute, worker_options);
   return 0;
 }
 
 int run_in_mpi(const RunArgs& args) {
   int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
+  const bool heartbeats = provided >= MPI_THREAD_SERIALIZED;  // MpiComm serializes the calls itself
+  bool abort_job = false;
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -298,8 +312,9 @@ int run_in_mpi(const RunArgs& args) {
   {
     balancer::MpiComm comm;
     try {
-      code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start)
-                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at);
+      code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start, heartbeats,
+                                    abort_job)
+                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.
       std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
@@ -314,6 +329,7 @@ int run_in_mpi(const RunArgs& args) {
     }
   }
   store.reset();
+  if (abort_job) MPI_Abort(MPI_COMM_WORLD, code);
   MPI_Finalize();
   return code;
 }

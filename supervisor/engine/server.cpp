@@ -36,9 +36,15 @@ Server::Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, Se
       options_(std::move(options)),
       balancer_(balancer::BalancerOptions{options_.slots_per_worker}),
       hosts_(static_cast<std::size_t>(comm.size())),
+      last_heard_(static_cast<std::size_t>(comm.size()), 0.0),
+      lost_(static_cast<std::size_t>(comm.size()), false),
       outbox_(static_cast<std::size_t>(comm.size())) {}
 
 void Server::on_message(int source, std::string_view bytes) {
+  if (source >= 0 && static_cast<std::size_t>(source) < last_heard_.size()) {
+    if (lost_[source]) return;  // gave up on it: its tasks run elsewhere; late words change nothing
+    last_heard_[source] = core::mono_now();
+  }
   balancer::decode_each(bytes, [&](balancer::Message&& m) {
     if (auto* r = std::get_if<balancer::ResultMsg>(&m)) {
       on_result(source, *r);
@@ -48,6 +54,8 @@ void Server::on_message(int source, std::string_view bytes) {
       on_hello(source, *h);
     } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
       on_fatal(source, *f);
+    } else if (std::holds_alternative<balancer::HeartbeatMsg>(m)) {
+      // last_heard_ is all a heartbeat is for
     } else {
       throw core::CommError("rank " + std::to_string(source) + " sent the server an unexpected message");
     }
@@ -182,6 +190,30 @@ void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
                     " could not start: " + m.message;
   store_.add_event("fatal", msg, core::wall_now());
   if (!fatal_) fatal_ = msg;
+}
+
+void Server::check_lost_workers(double now) {
+  if (options_.lost_after_s <= 0) return;
+  for (int w = 1; w < comm_.size(); ++w) {
+    if (lost_[w] || last_heard_[w] == 0 || now - last_heard_[w] < options_.lost_after_s) continue;
+    lost_[w] = true;
+    ++lost_count_;
+    char msg[512];
+    std::snprintf(msg, sizeof msg, "worker rank %d%s%s stopped answering (nothing heard for %.0f s)", w,
+                  hosts_[w].empty() ? "" : " on ", hosts_[w].c_str(), now - last_heard_[w]);
+    auto held = balancer_.on_worker_lost(w);
+    std::string event = std::string(msg) + "; " + std::to_string(held.size()) + " task(s) run again elsewhere";
+    store_.add_event("lost", event, core::wall_now());
+    std::fprintf(stderr, "supervisor: %s\n", event.c_str());
+    for (auto task_id : held) {
+      std::size_t index = index_of(task_id);
+      tasks_[index].error = std::string(msg) + " while running this task; it runs again elsewhere";
+      set_status(index, store::TaskStatus::pending);
+      graph_.requeue(index);
+    }
+  }
+  if (balancer_.worker_count() == 0 && lost_count_ > 0 && !fatal_)
+    fatal_ = "every worker stopped answering (see the `lost` events); resume the run on healthy nodes";
 }
 
 void Server::dispatch(const balancer::Assignment& a) {
@@ -374,8 +406,9 @@ RunOutcome Server::run_loop() {
       store_.flush_in_background();  // SQLite writes on another core while dispatch goes on
       last_flush = now;
     }
-    if (options_.on_progress && now - last_tick >= 1.0) {
-      options_.on_progress(progress());
+    if (now - last_tick >= 1.0) {
+      check_lost_workers(now);
+      if (options_.on_progress) options_.on_progress(progress());
       last_tick = now;
     }
     if (active) {
@@ -407,6 +440,7 @@ RunOutcome Server::run_loop() {
   out.counts = graph_.counts();
   out.elapsed = core::mono_now() - started_;
   out.best = best_;
+  out.lost_workers = lost_count_;
   if (options_.on_progress) options_.on_progress(progress());
   return out;
 }

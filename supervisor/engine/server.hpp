@@ -42,6 +42,7 @@ struct ServerOptions {
   // Prefetch: when tasks are short, a worker holds (running plus queued) enough of them to cover about
   // prefetch_s of work, at most prefetch_max, so it never waits a round trip for its next task. Tasks that
   // take longer than prefetch_s go out one per slot: load balancing is unchanged where it matters.
+  double lost_after_s = 0;  // a worker not heard from this long is lost: its tasks run elsewhere; 0 = never
   double prefetch_s = 0.002;
   int prefetch_max = 64;
   double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
@@ -56,6 +57,7 @@ struct RunOutcome {
   GraphCounts counts;
   double elapsed = 0;
   std::optional<double> best;
+  std::size_t lost_workers = 0;  // ranks that stopped answering; they cannot be shut down cleanly
 };
 
 class Server {
@@ -78,6 +80,8 @@ class Server {
   void on_result(int worker, balancer::ResultMsg& m);
   void on_progress(int worker, const balancer::ProgressMsg& m);
   void on_fatal(int worker, const balancer::FatalMsg& m);
+  /// Declares workers not heard from for lost_after_s lost and runs their tasks again elsewhere.
+  void check_lost_workers(double now);
   /// Moves ready nodes into the balancer and sends what can be sent. Returns tasks sent.
   std::size_t pump();
   bool finished() const;
@@ -120,6 +124,9 @@ class Server {
   balancer::Balancer balancer_;
   std::vector<TaskInfo> tasks_;       // by node index
   std::vector<std::string> hosts_;    // by rank
+  std::vector<double> last_heard_;    // by rank: monotonic time of its last message
+  std::vector<bool> lost_;            // by rank
+  std::size_t lost_count_ = 0;
   std::vector<std::string> outbox_;  // by rank: task records to send at the end of this pump
   std::vector<int> outbox_ranks_;    // ranks with records in outbox_
   std::vector<std::size_t> dirty_;   // node indexes whose row changed since the last flush

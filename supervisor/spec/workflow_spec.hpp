@@ -66,6 +66,10 @@ struct ResourcesSpec {
   // model code costs one attempt, not the job (and `python` may name another interpreter).
   ShellMode shell = ShellMode::embedded;
   std::string python;                // isolated: the interpreter to start ("" = the supervisor's own)
+  // Lost workers: each worker says it is alive every heartbeat_s; one not heard from for lost_after_s has
+  // its tasks run again elsewhere. 0 = off.
+  double heartbeat_s = 5;
+  double lost_after_s = 60;
 };
 
 struct WorkflowSpec {

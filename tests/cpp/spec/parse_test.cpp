@@ -182,7 +182,8 @@ TEST_CASE("an unknown top-level key names the line and lists the allowed keys") 
 
 TEST_CASE("a misspelt key gets a suggestion") {
   CHECK(error_of("workflow: hpo\n" + kModel + "resources:\n  worker: 4\n") ==
-        "hpo.yaml:5: resources.worker: unknown key, did you mean \"workers\"? (allowed: workers, preload, shell, python)");
+        "hpo.yaml:5: resources.worker: unknown key, did you mean \"workers\"? (allowed: workers, preload, shell, python, "
+        "heartbeat_s, lost_after_s)");
 }
 
 TEST_CASE("a repeated key is an error naming both lines") {
@@ -320,4 +321,13 @@ TEST_CASE("load_workflow errors name the file: missing, a folder, or bad content
   std::string bad = dir.write("bad.yaml", "workflow: sweep\nmodel:\n  timeout: x\n  entry: a:b\n");
   CHECK(config_error([&] { load_workflow(bad); }) ==
         bad + ":3: model.timeout: expected a number ≥ 0, got \"x\" (seconds; 0 means no limit)");
+}
+
+TEST_CASE("a worker is declared lost only after at least two missed heartbeats") {
+  const std::string sweep = "workflow: sweep\n" + kModel + "sweep: {list: [{x: 1}]}\n";
+  CHECK(error_of(sweep + "resources:\n  heartbeat_s: 5\n  lost_after_s: 6\n") ==
+        "hpo.yaml:7: resources.lost_after_s: must be at least twice heartbeat_s (5.0 s), or one late heartbeat "
+        "would lose a healthy worker");
+  CHECK(error_of(sweep + "resources:\n  heartbeat_s: -1\n") ==
+        "hpo.yaml:6: resources.heartbeat_s: expected a number ≥ 0, got -1 (seconds; 0 turns heartbeats off)");
 }

@@ -57,3 +57,19 @@ def spins(params):
     while time.monotonic() < end:
         n += 1
     return {"val_loss": 0.0, "n": n}
+
+
+def freezes_once_on_three(params):
+    """x == 3 stops its whole worker process (SIGSTOP: every thread, heartbeats too) the first time, as a
+    hung node would; marker files (in `marker_dir`) make the second attempt, elsewhere, succeed."""
+    import os
+    import pathlib
+    import signal
+    import time
+    x = params["x"]
+    marker = pathlib.Path(params["marker_dir"]) / f"froze-{x}"
+    if x == 3 and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGSTOP)
+    time.sleep(0.2)
+    return {"val_loss": float(x)}

@@ -1,0 +1,25 @@
+"""Lost workers: a worker rank that stops answering (its process frozen, heartbeat thread included) has its
+task run again on another worker; the run finishes with every task done, and the job still ends."""
+
+
+def test_a_frozen_worker_is_declared_lost_and_its_task_runs_elsewhere(supervisor, write_yaml, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    wf = write_yaml(f"""
+workflow: sweep
+model: {{kind: python, entry: "itest_models:freezes_once_on_three", python_path: ["@MODELS@"],
+        defaults: {{marker_dir: "{markers}"}}, task_files: false}}
+sweep: {{grid: {{x: [1, 2, 3, 4, 5, 6, 7, 8]}}}}
+resources: {{workers: 3, heartbeat_s: 0.2, lost_after_s: 2}}
+""")
+    run = supervisor("run", wf, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "stopped answering" in run.stderr
+    tasks = {t["node_id"]: t for t in run.tasks()}
+    assert all(t["status"] == "done" for t in tasks.values()), [(t["node_id"], t["error"]) for t in tasks.values()]
+    frozen = tasks["3"]
+    assert frozen["attempts"] == 2
+    with run.db() as con:
+        lost = con.execute("SELECT message FROM events WHERE kind = 'lost'").fetchall()
+    assert len(lost) == 1 and "1 task(s) run again elsewhere" in lost[0][0]
+    assert (markers / "froze-3").exists()
