@@ -13,7 +13,7 @@ struct WorkerOptions {
   int max_sleep_us = 1000;  // backoff cap while idle
   // Results of queued (prefetched) tasks sent in one message, at most this many; with an empty queue a
   // result goes at once.
-  std::size_t max_unsent_results = 16;
+  std::size_t max_unsent_results = 64;
   // A thread of its own tells the server every heartbeat_s that this rank is alive, also while a long task
   // runs (0 = no heartbeats). The Comm must allow a send from that thread.
   double heartbeat_s = 0;

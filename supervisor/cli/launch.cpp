@@ -42,6 +42,10 @@ std::string self_executable() {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   }
+  // With more ranks than cores Open MPI makes every empty poll call sched_yield(), a context switch per
+  // poll that costs the busy server its core; our ranks already nap when idle (balancer::Backoff).
+  // A value the user set wins.
+  setenv("OMPI_MCA_mpi_yield_when_idle", "0", 0);
   // The progress line is drawn only when the person who started us watches a terminal; rank 0's own
   // stderr is a pipe to mpiexec.
   // It is cut to the terminal's width, since a line that wraps cannot be redrawn in place.

@@ -44,7 +44,7 @@ struct ServerOptions {
   // take longer than prefetch_s go out one per slot: load balancing is unchanged where it matters.
   double lost_after_s = 0;  // a worker not heard from this long is lost: its tasks run elsewhere; 0 = never
   double prefetch_s = 0.002;
-  int prefetch_max = 64;
+  int prefetch_max = 256;
   double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
   double stop_at = 0;   // wall clock: stop waiting for running tasks (they re-run on resume)
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
