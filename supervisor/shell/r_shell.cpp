@@ -1,5 +1,6 @@
 // The shell's only file that includes RInside.h. RInside is constructed on the worker's main thread (the
-// thread that runs tasks), once per process, and R's C stack check re-armed (TOOLCHAIN.md).
+// thread that runs tasks), once per process, and R's C stack check re-armed (TOOLCHAIN.md). The R half
+// (calling models, ctx, timeout, output capture) is r_model.R, compiled in as kRModelSource.
 #include <RInside.h>
 #include <sys/resource.h>
 
@@ -16,6 +17,7 @@ extern uintptr_t R_CStackStart;
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
+#include "r_model_source.hpp"
 #include "shell/r_shell.hpp"
 #include "shell/task_files.hpp"
 
@@ -25,40 +27,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Defined once in the embedded R: sources each model file once (its own environment), calls the function,
-// and returns "OK\n<json>" or "ERR\n<message>". Errors never escape as R conditions.
-const char* kRunner = R"R(
-.sv_shell <- new.env()
-.sv_shell$files <- list()
-.sv_shell$run <- function(file, fun, params_json) {
-  out <- tryCatch({
-    env <- .sv_shell$files[[file]]
-    if (is.null(env)) {
-      env <- new.env(parent = globalenv())
-      sys.source(file, envir = env)
-      .sv_shell$files[[file]] <- env
-    }
-    f <- get0(fun, envir = env, mode = "function", inherits = FALSE)
-    if (is.null(f)) stop(sprintf("%s defines no function %s()", file, fun), call. = FALSE)
-    params <- jsonlite::fromJSON(params_json, simplifyVector = TRUE, simplifyDataFrame = FALSE,
-                                 simplifyMatrix = FALSE)
-    value <- f(params)
-    if (is.numeric(value) && length(value) == 1 && is.null(names(value))) {
-      paste0("OK\n", jsonlite::toJSON(unname(value), auto_unbox = TRUE, digits = NA, na = "null"))
-    } else if (is.list(value) || (is.atomic(value) && !is.null(names(value)))) {
-      paste0("OK\n", jsonlite::toJSON(as.list(value), auto_unbox = TRUE, digits = NA, na = "null",
-                                      null = "null", force = TRUE))
-    } else {
-      stop(sprintf("%s() returned a %s, not a named list or a number", fun, class(value)[1]), call. = FALSE)
-    }
-  }, error = function(e) {
-    call <- conditionCall(e)
-    where <- if (is.null(call)) "" else paste0("\n\nin: ", paste(deparse(call), collapse = "\n"))
-    paste0("ERR\nR error: ", conditionMessage(e), where)
-  })
-  out
+// The worker's hooks for R models (r_model.R's .sv_shell$hooks). One embedded R per process and R runs
+// only on the worker's main thread, so process-wide state is the honest shape, as in python_shell.cpp.
+ProgressSink g_progress;
+std::uint64_t g_task_id = 0;  // the task R is running now: report() rows belong to it
+double g_drain_at = 0;        // wall time after which models are asked to stop; 0 = never
+
+void report_hook(std::string payload) {
+  if (g_progress) g_progress(g_task_id, payload);
 }
-)R";
+
+bool should_stop_hook() { return g_drain_at > 0 && core::wall_now() >= g_drain_at; }
 
 RInside& embedded_r() {
   RInside* r = RInside::instancePtr();
@@ -74,11 +53,17 @@ RInside& embedded_r() {
 
 class RShell : public Shell {
  public:
-  explicit RShell(const ShellConfig& config) : config_(config) {
+  RShell(const ShellConfig& config, ProgressSink progress) : config_(config) {
+    g_progress = std::move(progress);
+    g_drain_at = config.drain_at;
     try {
       RInside& R = embedded_r();
-      R.parseEvalQ(kRunner);
+      R.parseEvalQ(kRModelSource);
       R.parseEvalQ("suppressPackageStartupMessages(loadNamespace('jsonlite'))");
+      R["sv_report_hook"] = Rcpp::InternalFunction(&report_hook);
+      R["sv_should_stop_hook"] = Rcpp::InternalFunction(&should_stop_hook);
+      R.parseEvalQ(".sv_shell$hooks <- list(report = sv_report_hook, should_stop = sv_should_stop_hook); "
+                   "rm(sv_report_hook, sv_should_stop_hook)");
       run_ = std::make_unique<Rcpp::Function>(R.parseEval(".sv_shell$run"));
     } catch (const std::exception& e) {
       throw core::ModelError(std::string("cannot start the embedded R for R models: ") + e.what());
@@ -103,13 +88,36 @@ class RShell : public Shell {
       fs::create_directories(dir);
       write_text_atomic(dir / "params.json", params.dump(2) + "\n");
     }
-    std::string answer = Rcpp::as<std::string>((*run_)(file, fun, params.dump()));
-    if (answer.rfind("ERR\n", 0) == 0) {
+    // What ctx tells the model and how r_model.R runs it (timeout, output capture).
+    Rcpp::List info = Rcpp::List::create(
+        Rcpp::Named("task_id") = static_cast<double>(task.task_id), Rcpp::Named("node_id") = std::string(task.node_id),
+        Rcpp::Named("attempt") = static_cast<int>(task.attempt), Rcpp::Named("rank") = config_.rank,
+        Rcpp::Named("host") = config_.host, Rcpp::Named("model_name") = model.name.empty() ? "model" : model.name,
+        Rcpp::Named("task_dir") = dir.string(), Rcpp::Named("task_files") = model.task_files,
+        Rcpp::Named("timeout") = model.timeout_s, Rcpp::Named("metric") = config_.objective.metric);
+    g_task_id = task.task_id;
+    auto answer = Rcpp::as<std::vector<std::string>>((*run_)(file, fun, params.dump(), info));
+    if (answer.size() != 3) throw core::ModelError("the R shell answered " + std::to_string(answer.size()) + " values, not 3");
+    const std::string& status = answer[0];
+    if (status != "ok") {
       out.ok = false;
-      out.error = answer.substr(4);
+      out.result = answer[1];
+      if (status == "interrupted") {
+        out.interrupted = true;  // the result carries "interrupted": true, which the worker reports
+        out.error = answer[2];
+      } else if (status == "timeout") {
+        out.error = "timed out after " + core::format_duration(model.timeout_s) +
+                    " (model.timeout): the model call was interrupted\n\n" + answer[2];
+      } else {
+        out.error = answer[2];
+      }
+      if (model.task_files) {
+        out.error += "\n\nlogs: " + (dir / "stdout.log").string() + ", " + (dir / "stderr.log").string();
+        write_text_atomic(dir / "error.txt", out.error + "\n");
+      }
       return;
     }
-    core::Json result = core::Json::parse(answer.substr(3), nullptr, false);
+    core::Json result = core::Json::parse(answer[1], nullptr, false);
     auto objective = core::objective_from_result(result, config_.objective.metric);
     if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
     out.result = result.dump();
@@ -128,6 +136,8 @@ class RShell : public Shell {
 
 }  // namespace
 
-std::unique_ptr<Shell> make_r_shell(const ShellConfig& config) { return std::make_unique<RShell>(config); }
+std::unique_ptr<Shell> make_r_shell(const ShellConfig& config, ProgressSink progress) {
+  return std::make_unique<RShell>(config, std::move(progress));
+}
 
 }  // namespace sv::shell

@@ -76,7 +76,7 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
         break;
       case spec::ModelKind::r:
         if (!r) {
-          owned_.push_back(make_r_shell(config_));
+          owned_.push_back(make_r_shell(config_, progress));
           r = owned_.back().get();
         }
         by_model_.push_back(r);

@@ -1,6 +1,7 @@
 """R through the supervisor: R model tasks in each worker's resident embedded R, and the R optimizers
 (mbo, an unchanged EMEWS EQ/R algorithm) on rank 0's optimizer thread in embedded R."""
 import json
+import pathlib
 
 
 def test_an_r_model_that_errors_fails_its_task_and_the_campaign_goes_on(supervisor, write_yaml):
@@ -19,6 +20,90 @@ resources: {workers: 2}
     for x in (1, 2):
         assert by_x[x]["status"] == "failed"
         assert "x must not be positive" in by_x[x]["error"]
+
+
+def test_an_r_models_progress_reports_become_metrics_rows_and_its_output_goes_to_the_task_logs(supervisor,
+                                                                                              write_yaml):
+    wf = write_yaml("""
+workflow: dag
+model: {kind: r, entry: "@MODELS@/r_models.R:trains", defaults: {epochs: 3}}
+models:
+  plain: {kind: r, entry: "@MODELS@/r_models.R:reports_plainly"}
+nodes:
+  a: {params: {x: 0.5}}
+  b: {params: {x: 1.5}}
+  c: {model: plain, params: {x: 0.25}}
+resources: {workers: 2}
+""")
+    run = supervisor("run", wf, timeout=180)
+    assert run.returncode == 0, run.stderr
+    tasks = {t["node_id"]: t for t in run.tasks()}
+    assert {t["status"] for t in tasks.values()} == {"done"}, tasks
+    with run.db() as con:
+        rows = con.execute("SELECT node_id, attempt, epoch, metrics FROM metrics ORDER BY node_id, epoch").fetchall()
+    by_node = {}
+    for r in rows:
+        by_node.setdefault(r["node_id"], []).append(r)
+    assert [r["epoch"] for r in by_node["a"]] == [1, 2, 3]
+    assert [json.loads(r["metrics"]) for r in by_node["b"]] == [
+        {"epoch": 1, "loss": 1.0, "val_loss": 2.5}, {"epoch": 2, "loss": 0.5, "val_loss": 2.0},
+        {"epoch": 3, "loss": 0.25, "val_loss": 1.75}]
+    assert all(r["attempt"] == 1 for r in rows)
+    assert [json.loads(r["metrics"]) for r in by_node["c"]] == [{"epoch": 1, "loss": 0.25}]
+    result = json.loads(tasks["a"]["result"])
+    assert result["history"]["epoch"] == [1, 2, 3] and tasks["a"]["objective"] == 0.75
+    task_dir = pathlib.Path(json.loads(tasks["c"]["result"])["task_dir"])
+    assert task_dir == run.out_dir / "tasks" / "c" and (task_dir / "params.json").exists()
+    logs = run.out_dir / "tasks" / "a"
+    assert (logs / "stdout.log").read_text() == "trained 3 epochs\n"
+    assert "a message for stderr.log" in (logs / "stderr.log").read_text()
+
+
+def test_an_r_model_past_its_timeout_fails_with_the_timeout_and_the_worker_goes_on(supervisor, write_yaml):
+    wf = write_yaml("""
+workflow: sweep
+model: {kind: r, entry: "@MODELS@/r_models.R:spins", timeout: 1}
+sweep: {list: [{seconds: 0.1}, {seconds: 30}, {seconds: 0.1}, {seconds: 0.2}]}
+resources: {workers: 1}
+""")
+    run = supervisor("run", wf, timeout=120)
+    assert run.returncode == 0, run.stderr
+    tasks = run.tasks()
+    assert [t["status"] for t in tasks] == ["done", "failed", "done", "done"]
+    slow = tasks[1]
+    assert slow["error"].startswith("timed out after 1.0s (model.timeout): the model call was interrupted")
+    assert "elapsed time limit" in slow["error"]
+    assert slow["end_time"] - slow["start_time"] < 10
+
+
+def test_a_drained_r_run_exits_cleanly_and_resumes_from_its_r_checkpoints(supervisor, write_yaml):
+    wf = write_yaml("""
+workflow: sweep
+model:
+  kind: r
+  entry: "@MODELS@/r_models.R:checkpointed"
+  defaults: {epochs: 12, epoch_sleep: 0.5}
+sweep: {grid: {x: [1, 2, 3, 4]}}
+resources: {workers: 2}
+""")
+    run = supervisor("run", wf, "--walltime", "8", "--drain-margin", "4", timeout=120)
+    assert run.returncode == 0, run.stderr
+    with run.db() as con:
+        assert con.execute("SELECT status FROM runs").fetchone()[0] == "drained"
+    tasks = run.tasks()
+    left = [t for t in tasks if t["status"] != "done"]
+    assert left, "the drain came after every task was done; make the tasks longer"
+    assert not [t for t in tasks if t["status"] == "failed"]
+    interrupted = [t for t in left if t["attempts"] > 0]
+    assert interrupted, "no task was running at the drain"
+    assert all("the supervisor asked the task to stop" in t["error"] for t in interrupted)
+
+    again = supervisor("resume", run.out_dir, timeout=180)
+    assert again.returncode == 0, again.stderr
+    final = {t["node_id"]: t for t in again.tasks()}
+    assert {t["status"] for t in final.values()} == {"done"}
+    for t in interrupted:
+        assert json.loads(final[t["node_id"]]["result"])["resumed_at"] > 1, f"task {t['node_id']} did not resume"
 
 
 def test_mbo_searches_a_mixed_space_through_the_supervisor(supervisor, write_yaml):
