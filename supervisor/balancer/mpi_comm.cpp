@@ -1,9 +1,11 @@
 #include "balancer/mpi_comm.hpp"
 
 #include <mpi.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -31,6 +33,25 @@ struct MpiComm::Impl {
   std::mutex mutex;
   std::vector<char> buffer = std::vector<char>(kBufferBytes);
   MPI_Request request = MPI_REQUEST_NULL;
+  // Sends in flight. Sends are non-blocking: a message above the transport's eager limit (4 KiB for
+  // shared memory) waits for the receiver to take it, and a blocking send would stall this rank until
+  // the peer polls again, each side waiting on the other. A deque keeps each buffer where MPI sees it.
+  struct Outgoing {
+    std::string bytes;
+    std::uint64_t size = 0;  // the announcement's body for a large message
+    MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  };
+  std::deque<Outgoing> sends;
+
+  /// Forgets the sends that have completed, oldest first.
+  void reap() {
+    while (!sends.empty()) {
+      int done = 0;
+      check(MPI_Testall(2, sends.front().requests, &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+      if (!done) return;
+      sends.pop_front();
+    }
+  }
 
   void post() {
     check(MPI_Irecv(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, MPI_ANY_SOURCE, MPI_ANY_TAG,
@@ -46,6 +67,12 @@ MpiComm::MpiComm() : impl_(std::make_unique<Impl>()) {
 }
 
 MpiComm::~MpiComm() {
+  // Let the last sends (shutdown messages, final results) finish; a peer that never takes them (a lost
+  // worker) is not waited for beyond a few seconds.
+  for (int i = 0; i < 5000 && !impl_->sends.empty(); ++i) {
+    impl_->reap();
+    if (!impl_->sends.empty()) usleep(1000);
+  }
   if (impl_->request != MPI_REQUEST_NULL) {
     MPI_Cancel(&impl_->request);
     MPI_Request_free(&impl_->request);
@@ -54,19 +81,26 @@ MpiComm::~MpiComm() {
 
 void MpiComm::send(int dest, std::string_view bytes) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->reap();
+  Impl::Outgoing& out = impl_->sends.emplace_back();
+  out.bytes.assign(bytes.data(), bytes.size());
   if (bytes.size() <= kBufferBytes) {
-    check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTagMsg, MPI_COMM_WORLD),
-          "MPI_Send");
+    check(MPI_Isend(out.bytes.data(), static_cast<int>(out.bytes.size()), MPI_BYTE, dest, kTagMsg, MPI_COMM_WORLD,
+                    &out.requests[0]),
+          "MPI_Isend");
     return;
   }
-  std::uint64_t n = bytes.size();
-  check(MPI_Send(&n, sizeof n, MPI_BYTE, dest, kTagAnnounce, MPI_COMM_WORLD), "MPI_Send");
-  check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest, kTagLarge, MPI_COMM_WORLD),
-        "MPI_Send");
+  out.size = out.bytes.size();
+  check(MPI_Isend(&out.size, sizeof out.size, MPI_BYTE, dest, kTagAnnounce, MPI_COMM_WORLD, &out.requests[0]),
+        "MPI_Isend");
+  check(MPI_Isend(out.bytes.data(), static_cast<int>(out.bytes.size()), MPI_BYTE, dest, kTagLarge, MPI_COMM_WORLD,
+                  &out.requests[1]),
+        "MPI_Isend");
 }
 
 bool MpiComm::try_receive(int& source, std::string& bytes) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->reap();
   int done = 0;
   MPI_Status status;
   check(MPI_Test(&impl_->request, &done, &status), "MPI_Test");

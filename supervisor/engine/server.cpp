@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -93,23 +94,34 @@ store::TaskRow Server::row_for(std::size_t index) const {
 
 void Server::set_status(std::size_t index, store::TaskStatus status) {
   TaskInfo& t = tasks_[index];
+  auto is_final = [](store::TaskStatus s) { return s == store::TaskStatus::done || s == store::TaskStatus::failed; };
+  if (is_final(status) && !(t.dirty && is_final(t.status))) ++dirty_final_;
   t.status = status;
+  t.changed_at = now_;
   if (!t.dirty) {
     t.dirty = true;
     dirty_.push_back(index);
   }
 }
 
-void Server::write_dirty_rows() {
+void Server::write_dirty_rows(double settled_before) {
+  std::size_t kept = 0;
   for (std::size_t index : dirty_) {
+    TaskInfo& t = tasks_[index];
+    bool final = t.status == store::TaskStatus::done || t.status == store::TaskStatus::failed;
+    if (!final && t.changed_at > settled_before) {
+      dirty_[kept++] = index;  // pending or running for a moment only: written with its next state
+      continue;
+    }
     store_.put_task(row_for(index));  // a temporary: moved into the store's buffer
-    tasks_[index].dirty = false;
+    t.dirty = false;
   }
-  dirty_.clear();
+  dirty_.resize(kept);
+  dirty_final_ = 0;
 }
 
 void Server::flush() {
-  write_dirty_rows();
+  write_dirty_rows(std::numeric_limits<double>::infinity());
   store_.flush();
 }
 
@@ -301,6 +313,7 @@ bool Server::try_restore(std::size_t index) {
 }
 
 std::size_t Server::pump() {
+  now_ = core::wall_now();
   workflow_.poll(graph_);
   if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
     workflow_.top_up(graph_, kReadyLowWater);
@@ -311,7 +324,7 @@ std::size_t Server::pump() {
   }
   auto ready = graph_.take_ready();
   if (!ready.empty()) {
-    double now = core::wall_now();
+    const double now = now_;
     if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
     for (auto index : ready) {
       if (!restored_.empty() && try_restore(index)) continue;
@@ -327,7 +340,6 @@ std::size_t Server::pump() {
   }
   std::size_t sent = 0;
   if (draining_) return sent;
-  now_ = core::wall_now();
   while (auto a = balancer_.next_assignment()) {
     dispatch(*a);
     ++sent;
@@ -370,7 +382,7 @@ RunOutcome Server::run() {
   try {
     return run_loop();
   } catch (...) {
-    write_dirty_rows();  // the caller commits what the store holds before it stops the job
+    write_dirty_rows(std::numeric_limits<double>::infinity());  // the caller commits what the store holds
     throw;
   }
 }
@@ -400,9 +412,11 @@ RunOutcome Server::run_loop() {
     // Commits run on the store's thread, one at a time: while one is writing, rows pile up for the next,
     // so under load SQLite writes continuously in batches and the dispatch loop never waits for it.
     if ((now - last_flush >= options_.flush_interval_s ||
-         dirty_.size() + store_.pending_writes() >= options_.flush_max_writes) &&
+         dirty_final_ + store_.pending_writes() >= options_.flush_max_writes) &&
         !store_.commit_in_flight()) {
-      write_dirty_rows();
+      // A short task is written once, when it ends; one still pending or running after a flush
+      // interval is written in that state too, so `status` shows what runs.
+      write_dirty_rows(core::wall_now() - options_.flush_interval_s);
       store_.flush_in_background();  // SQLite writes on another core while dispatch goes on
       last_flush = now;
     }

@@ -99,6 +99,7 @@ class Server {
     bool dirty = false;  // changed since the last flush (listed in dirty_)
     store::TaskStatus status = store::TaskStatus::pending;
     double submit_time = 0, dispatch_time = 0, start_time = 0, end_time = 0;
+    double changed_at = 0;  // wall clock of the last status change
     std::optional<double> objective;
     std::int64_t result_seq = 0;
     std::string error;  // of the last failed attempt; a failed node's own error lives in the graph
@@ -106,7 +107,8 @@ class Server {
   RunOutcome run_loop();
   store::TaskRow row_for(std::size_t index) const;
   void set_status(std::size_t index, store::TaskStatus status);
-  void write_dirty_rows();
+  /// Hands changed rows to the store: final ones, and others whose state is older than settled_before.
+  void write_dirty_rows(double settled_before);
   void send_batches();
   void adapt_prefetch(const balancer::ResultMsg& m);
   bool try_restore(std::size_t index);
@@ -130,6 +132,7 @@ class Server {
   std::vector<std::string> outbox_;  // by rank: task records to send at the end of this pump
   std::vector<int> outbox_ranks_;    // ranks with records in outbox_
   std::vector<std::size_t> dirty_;   // node indexes whose row changed since the last flush
+  std::size_t dirty_final_ = 0;      // of those, tasks that ended (done or failed)
   double now_ = 0;                   // wall clock of the current dispatch round
   double mean_task_s_ = -1;          // moving average of task run times; < 0 until a result arrives
   std::size_t results_seen_ = 0;

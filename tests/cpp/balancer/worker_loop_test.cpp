@@ -32,7 +32,9 @@ TEST_CASE("prefetched tasks' results go back together, at most max_unsent_result
   for (std::uint64_t id = 1; id <= 40; ++id) append_task(batch, id, 0, 1, std::to_string(id), "{}");
   server.send(1, batch);
   server.send(1, encode(ShutdownMsg{}));
-  CHECK(run_worker(worker, ok, WorkerOptions{}) == 40);
+  WorkerOptions options;
+  options.max_unsent_results = 16;
+  CHECK(run_worker(worker, ok, options) == 40);
   auto [messages, results] = results_at_server(server);
   CHECK(results == 40);
   CHECK(messages == 3);  // 16 + 16 + 8
