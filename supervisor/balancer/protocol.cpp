@@ -86,6 +86,11 @@ struct EncodeVisitor {
   }
   void operator()(const ShutdownMsg&) { w.pod(MsgType::shutdown); }
   void operator()(const HeartbeatMsg&) { w.pod(MsgType::heartbeat); }
+  void operator()(const RetireMsg& m) {
+    w.pod(MsgType::retire);
+    w.pod(m.task_id);
+    w.str(m.message);
+  }
   void operator()(const FatalMsg& m) {
     w.pod(MsgType::fatal);
     w.str(m.message);
@@ -163,6 +168,12 @@ Message decode_body(Reader& r) {
       return ShutdownMsg{};
     case MsgType::heartbeat:
       return HeartbeatMsg{};
+    case MsgType::retire: {
+      RetireMsg m;
+      m.task_id = r.pod<std::uint64_t>();
+      m.message = r.str();
+      return m;
+    }
     case MsgType::fatal: {
       FatalMsg m;
       m.message = r.str();

@@ -21,6 +21,7 @@ enum class MsgType : std::uint8_t {
   shutdown = 5,  // server -> worker: no more work, exit
   fatal = 6,     // worker -> server: the worker cannot go on (message); the server stops the job
   heartbeat = 7, // worker -> server: still alive (sent by a thread of its own, also while a task runs)
+  retire = 8,    // worker -> server: a task is stuck in this rank for good; give up on the rank
 };
 
 struct HelloMsg {
@@ -64,7 +65,13 @@ struct FatalMsg {
 
 struct HeartbeatMsg {};
 
-using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg>;
+struct RetireMsg {
+  std::uint64_t task_id = 0;  // the stuck task: this attempt failed with `message`
+  std::string message;
+};
+
+using Message =
+    std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg, RetireMsg>;
 
 /// Writes the encoding of `m` to `out` (cleared first).
 void encode(const Message& m, std::string& out);

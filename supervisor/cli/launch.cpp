@@ -1,12 +1,22 @@
 // Starting the MPI job from a login shell: `supervisor run` re-executes itself under mpiexec with the
 // flags this machine needs (root, more ranks than cores, no core pinning), as an argv list.
 #include <limits.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -33,7 +43,18 @@ std::string self_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-[[noreturn]] void exec_mpi_job(int ranks, const std::vector<std::string>& command) {
+namespace {
+pid_t g_child = 0;
+// Signals meant for the job (Ctrl-C, a scheduler's TERM or its walltime warning) go to mpiexec, which
+// passes them to the ranks.
+void forward_signal(int sig) {
+  if (g_child > 0) kill(g_child, sig);
+}
+}  // namespace
+
+std::string exit_status_file(const std::string& out_dir) { return out_dir + "/supervisor.exit"; }
+
+[[noreturn]] void run_mpi_job(int ranks, const std::vector<std::string>& command, const std::string& out_dir) {
   const char* env_exec = std::getenv("SV_MPIEXEC");
   std::string mpiexec = env_exec && *env_exec ? env_exec : SV_MPIEXEC;
   std::vector<std::string> args = {mpiexec, "-n", std::to_string(ranks), "--oversubscribe", "--bind-to", "none"};
@@ -59,9 +80,54 @@ std::string self_executable() {
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
-  execvp(cargv[0], cargv.data());
-  throw core::UsageError("cannot start '" + mpiexec + "': " + std::strerror(errno) +
-                         " (install openmpi-bin, or set SV_MPIEXEC to your MPI launcher)");
+  const std::string status_file = exit_status_file(out_dir);
+  std::error_code ec;
+  std::filesystem::remove(status_file, ec);
+  std::fflush(nullptr);
+  g_child = fork();
+  if (g_child < 0) throw core::UsageError(std::string("cannot start the MPI job: fork: ") + std::strerror(errno));
+  if (g_child == 0) {
+    execvp(cargv[0], cargv.data());
+    std::fprintf(stderr, "supervisor: error: cannot start '%s': %s (install openmpi-bin, or set SV_MPIEXEC to your MPI launcher)\n",
+                 mpiexec.c_str(), std::strerror(errno));
+    _exit(2);
+  }
+  struct sigaction sa {};
+  sa.sa_handler = forward_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+
+  // When rank 0 has left its status (it ended the job around ranks that stopped answering), the launcher
+  // gets a few seconds to finish, then is stopped: it may wait forever on a frozen rank.
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread guard([&] {
+    int seen = -1;
+    std::unique_lock<std::mutex> lock(m);
+    for (int tick = 0; !cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; }); ++tick) {
+      if (seen < 0 && std::filesystem::exists(status_file)) seen = tick;
+      if (seen >= 0 && tick - seen > 100) kill(g_child, SIGKILL);
+    }
+  });
+  int status = 0;
+  while (waitpid(g_child, &status, 0) < 0 && errno == EINTR) {
+  }
+  {
+    std::lock_guard<std::mutex> lock(m);
+    done = true;
+  }
+  cv.notify_all();
+  guard.join();
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  std::ifstream in(status_file);
+  int recorded = 0;
+  if (in >> recorded) {
+    code = recorded;
+    in.close();
+    std::filesystem::remove(status_file, ec);
+  }
+  std::exit(code);
 }
 
 }  // namespace sv::cli

@@ -3,6 +3,7 @@
 // a bad start ends all ranks with one clear message instead of a hang.
 #include <fcntl.h>
 #include <mpi.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -197,6 +198,11 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     // everything is committed, so the job ends by MPI_Abort (with this run's exit status).
     std::fprintf(stderr, "supervisor: %zu worker(s) stopped answering during the run; ending the job\n",
                  outcome.lost_workers);
+    // A frozen process on this node would stall the launcher's abort: end it first (one on another node is
+    // the launcher's to end).
+    const std::string here = hostname();
+    for (const auto& [host, pid] : outcome.lost_processes)
+      if (host == here && pid > 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
     abort_job = true;
   }
   if (outcome.drained) {
@@ -226,6 +232,10 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   config.isolated = spec.resources.shell == spec::ShellMode::isolated;
   config.drain_at = drain_at;
   config.python_executable = spec.resources.python;
+  config.timeout_grace_s = spec.resources.timeout_grace_s;
+  config.on_stuck = [&comm](std::uint64_t task_id, const std::string& why) {
+    comm.send(0, balancer::encode(balancer::RetireMsg{task_id, why}));  // from the shell's watchdog thread
+  };
   auto progress = [&comm](std::uint64_t task_id, std::string_view payload) {
     comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
   };
@@ -329,7 +339,11 @@ int run_in_mpi(const RunArgs& args) {
     }
   }
   store.reset();
-  if (abort_job) MPI_Abort(MPI_COMM_WORLD, code);
+  if (abort_job) {
+    // The launcher's own status will only say how the stuck ranks were ended; `supervisor run` reads this.
+    std::ofstream(exit_status_file(start.out_dir)) << code << "\n";
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
   MPI_Finalize();
   return code;
 }
@@ -357,7 +371,7 @@ int cmd_run(const RunArgs& args) {
   if (args.force) command.push_back("--force");
   if (args.walltime_s > 0) command.insert(command.end(), {"--walltime", std::to_string(args.walltime_s)});
   if (args.drain_margin_s > 0) command.insert(command.end(), {"--drain-margin", std::to_string(args.drain_margin_s)});
-  exec_mpi_job(workers + 1, command);
+  run_mpi_job(workers + 1, command, plan.out_dir);
 }
 
 }  // namespace sv::cli

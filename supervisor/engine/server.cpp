@@ -38,6 +38,7 @@ Server::Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, Se
       balancer_(balancer::BalancerOptions{options_.slots_per_worker}),
       hosts_(static_cast<std::size_t>(comm.size())),
       last_heard_(static_cast<std::size_t>(comm.size()), 0.0),
+      pids_(static_cast<std::size_t>(comm.size()), 0),
       lost_(static_cast<std::size_t>(comm.size()), false),
       outbox_(static_cast<std::size_t>(comm.size())) {}
 
@@ -55,6 +56,8 @@ void Server::on_message(int source, std::string_view bytes) {
       on_hello(source, *h);
     } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
       on_fatal(source, *f);
+    } else if (auto* r = std::get_if<balancer::RetireMsg>(&m)) {
+      on_retire(source, *r);
     } else if (std::holds_alternative<balancer::HeartbeatMsg>(m)) {
       // last_heard_ is all a heartbeat is for
     } else {
@@ -64,7 +67,10 @@ void Server::on_message(int source, std::string_view bytes) {
 }
 
 void Server::on_hello(int worker, const balancer::HelloMsg& m) {
-  if (worker >= 0 && static_cast<std::size_t>(worker) < hosts_.size()) hosts_[worker] = m.host;
+  if (worker >= 0 && static_cast<std::size_t>(worker) < hosts_.size()) {
+    hosts_[worker] = m.host;
+    pids_[worker] = m.pid;
+  }
   balancer_.on_worker_joined(worker);
 }
 
@@ -208,24 +214,42 @@ void Server::check_lost_workers(double now) {
   if (options_.lost_after_s <= 0) return;
   for (int w = 1; w < comm_.size(); ++w) {
     if (lost_[w] || last_heard_[w] == 0 || now - last_heard_[w] < options_.lost_after_s) continue;
-    lost_[w] = true;
-    ++lost_count_;
-    char msg[512];
-    std::snprintf(msg, sizeof msg, "worker rank %d%s%s stopped answering (nothing heard for %.0f s)", w,
-                  hosts_[w].empty() ? "" : " on ", hosts_[w].c_str(), now - last_heard_[w]);
-    auto held = balancer_.on_worker_lost(w);
-    std::string event = std::string(msg) + "; " + std::to_string(held.size()) + " task(s) run again elsewhere";
-    store_.add_event("lost", event, core::wall_now());
-    std::fprintf(stderr, "supervisor: %s\n", event.c_str());
-    for (auto task_id : held) {
-      std::size_t index = index_of(task_id);
-      tasks_[index].error = std::string(msg) + " while running this task; it runs again elsewhere";
-      set_status(index, store::TaskStatus::pending);
-      graph_.requeue(index);
-    }
+    char why[128];
+    std::snprintf(why, sizeof why, "stopped answering (nothing heard for %.0f s)", now - last_heard_[w]);
+    lose_worker(w, why);
   }
-  if (balancer_.worker_count() == 0 && lost_count_ > 0 && !fatal_)
-    fatal_ = "every worker stopped answering (see the `lost` events); resume the run on healthy nodes";
+}
+
+void Server::on_retire(int worker, balancer::RetireMsg& m) {
+  // The stuck attempt ends as a failure (a timeout), through the same path as any failed result.
+  balancer::ResultMsg r;
+  r.task_id = m.task_id;
+  r.status = balancer::TaskStatusCode::failed;
+  r.start_time = r.end_time = core::wall_now();
+  std::size_t index = index_of(m.task_id);
+  if (index < tasks_.size()) r.start_time = tasks_[index].dispatch_time;
+  r.error = m.message;
+  on_result(worker, r);
+  lose_worker(worker, "gave itself up: a task was stuck in it past its timeout");
+}
+
+void Server::lose_worker(int w, const std::string& why) {
+  if (lost_[w]) return;
+  lost_[w] = true;
+  ++lost_count_;
+  std::string who = "worker rank " + std::to_string(w) + (hosts_[w].empty() ? "" : " on " + hosts_[w]);
+  auto held = balancer_.on_worker_lost(w);
+  std::string event = who + " " + why + "; " + std::to_string(held.size()) + " task(s) run again elsewhere";
+  store_.add_event("lost", event, core::wall_now());
+  std::fprintf(stderr, "supervisor: %s\n", event.c_str());
+  for (auto task_id : held) {
+    std::size_t index = index_of(task_id);
+    tasks_[index].error = who + " " + why + " while it held this task; it runs again elsewhere";
+    set_status(index, store::TaskStatus::pending);
+    graph_.requeue(index);
+  }
+  if (balancer_.worker_count() == 0 && !fatal_)
+    fatal_ = "every worker was lost (see the `lost` events); resume the run on healthy nodes";
 }
 
 void Server::dispatch(const balancer::Assignment& a) {
@@ -455,6 +479,8 @@ RunOutcome Server::run_loop() {
   out.elapsed = core::mono_now() - started_;
   out.best = best_;
   out.lost_workers = lost_count_;
+  for (int w = 1; w < comm_.size(); ++w)
+    if (lost_[w]) out.lost_processes.emplace_back(hosts_[w], pids_[w]);
   if (options_.on_progress) options_.on_progress(progress());
   return out;
 }

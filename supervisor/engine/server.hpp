@@ -58,6 +58,7 @@ struct RunOutcome {
   double elapsed = 0;
   std::optional<double> best;
   std::size_t lost_workers = 0;  // ranks that stopped answering; they cannot be shut down cleanly
+  std::vector<std::pair<std::string, std::int64_t>> lost_processes;  // (host, pid) of each
 };
 
 class Server {
@@ -82,6 +83,9 @@ class Server {
   void on_fatal(int worker, const balancer::FatalMsg& m);
   /// Declares workers not heard from for lost_after_s lost and runs their tasks again elsewhere.
   void check_lost_workers(double now);
+  /// A worker whose task is stuck for good: that attempt fails with its message (retried elsewhere per
+  /// model.retries), and the worker is lost like a silent one.
+  void on_retire(int worker, balancer::RetireMsg& m);
   /// Moves ready nodes into the balancer and sends what can be sent. Returns tasks sent.
   std::size_t pump();
   bool finished() const;
@@ -109,6 +113,7 @@ class Server {
   void set_status(std::size_t index, store::TaskStatus status);
   /// Hands changed rows to the store: final ones, and others whose state is older than settled_before.
   void write_dirty_rows(double settled_before);
+  void lose_worker(int worker, const std::string& why);
   void send_batches();
   void adapt_prefetch(const balancer::ResultMsg& m);
   bool try_restore(std::size_t index);
@@ -127,6 +132,7 @@ class Server {
   std::vector<TaskInfo> tasks_;       // by node index
   std::vector<std::string> hosts_;    // by rank
   std::vector<double> last_heard_;    // by rank: monotonic time of its last message
+  std::vector<std::int64_t> pids_;    // by rank, from its hello
   std::vector<bool> lost_;            // by rank
   std::size_t lost_count_ = 0;
   std::vector<std::string> outbox_;  // by rank: task records to send at the end of this pump

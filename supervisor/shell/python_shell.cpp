@@ -2,6 +2,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <cstdlib>
@@ -52,10 +54,13 @@ PyObject* init_supervisor_module() { return PyModule_Create(&g_module); }
 
 // Interrupts a model call that runs past model.timeout by raising TimeoutError in the worker's main
 // thread (PyThreadState_SetAsyncExc). That stops Python code at its next bytecode; code stuck inside one
-// C call only stops when the call returns — `resources.shell: isolated` gives a hard stop for those.
+// C call only stops when the call returns. If it has not returned `grace` seconds after the interrupt,
+// the call is taken as stuck for good and `on_stuck` is called (from the watchdog's thread): the worker
+// then gives itself up so the task runs elsewhere. `resources.shell: isolated` gives a hard stop instead.
 class Watchdog {
  public:
-  Watchdog() : thread_([this] { loop(); }) {}
+  using OnStuck = std::function<void(std::uint64_t task_id, const std::string& why)>;
+  Watchdog(double grace, OnStuck on_stuck) : grace_(grace), on_stuck_(std::move(on_stuck)), thread_([this] { loop(); }) {}
   ~Watchdog() {
     {
       std::lock_guard<std::mutex> l(m_);
@@ -63,25 +68,31 @@ class Watchdog {
     }
     cv_.notify_all();
     thread_.join();
+    take_firer().join_if_any();
   }
   /// Called on the main thread with the GIL held, before the model call.
-  void arm(double seconds) {
+  void arm(double seconds, std::uint64_t task_id) {
     if (!main_thread_) main_thread_ = PyThread_get_thread_ident();
     std::lock_guard<std::mutex> l(m_);
     armed_ = true;
     fired_ = false;
+    timeout_ = seconds;
+    task_id_ = task_id;
     deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                         std::chrono::duration<double>(seconds));
     cv_.notify_all();
   }
   /// Called on the main thread WITHOUT the GIL after the call; true when the timeout fired.
   bool disarm() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      armed_ = false;
+    }
+    cv_.notify_all();
+    take_firer().join_if_any();  // it needs the GIL, which this thread does not hold now
     bool fired;
     {
-      std::unique_lock<std::mutex> l(m_);
-      armed_ = false;
-      cv_.notify_all();
-      cv_.wait(l, [this] { return !firing_; });
+      std::lock_guard<std::mutex> l(m_);
       fired = fired_;
     }
     if (fired) {
@@ -93,6 +104,18 @@ class Watchdog {
   }
 
  private:
+  struct Firer {
+    std::thread thread;
+    void join_if_any() {
+      if (thread.joinable()) thread.join();
+    }
+  };
+  /// The interrupt thread, handed over under the lock and joined outside it (it takes the lock to finish).
+  Firer take_firer() {
+    std::lock_guard<std::mutex> l(m_);
+    return std::move(firer_);
+  }
+
   void loop() {
     std::unique_lock<std::mutex> l(m_);
     while (!quit_) {
@@ -101,31 +124,49 @@ class Watchdog {
       auto deadline = deadline_;
       if (cv_.wait_until(l, deadline, [this, deadline] { return quit_ || !armed_ || deadline_ != deadline; }))
         continue;
-      firing_ = true;
-      l.unlock();
-      {
+      // The interrupt needs the GIL, which a C call may hold for good: raise it from a thread of its own so
+      // this one can still tell when the grace period is over.
+      firer_.thread = std::thread([this] {
         pyembed::Gil gil;
         PyThreadState_SetAsyncExc(main_thread_, PyExc_TimeoutError);
+        std::lock_guard<std::mutex> fl(m_);
+        fired_ = true;
+      });
+      auto give_up_at = deadline + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(grace_));
+      if (cv_.wait_until(l, give_up_at, [this, deadline] { return quit_ || !armed_ || deadline_ != deadline; }))
+        continue;
+      if (on_stuck_) {
+        char why[256];
+        std::snprintf(why, sizeof why,
+                      "timed out after %s (model.timeout) and did not stop within %s of the interrupt (stuck in a "
+                      "C call?); this worker gave itself up",
+                      core::format_duration(timeout_).c_str(), core::format_duration(grace_).c_str());
+        std::uint64_t task = task_id_;
+        l.unlock();
+        on_stuck_(task, why);
+        l.lock();
       }
-      l.lock();
-      firing_ = false;
-      fired_ = true;
-      cv_.notify_all();
-      cv_.wait(l, [this] { return quit_ || !armed_; });
+      cv_.wait(l, [this, deadline] { return quit_ || !armed_ || deadline_ != deadline; });
     }
   }
 
   std::mutex m_;
   std::condition_variable cv_;
-  bool quit_ = false, armed_ = false, firing_ = false, fired_ = false;
+  bool quit_ = false, armed_ = false, fired_ = false;
+  double grace_ = 30, timeout_ = 0;
+  OnStuck on_stuck_;
+  std::uint64_t task_id_ = 0;
   std::chrono::steady_clock::time_point deadline_;
   unsigned long main_thread_ = 0;
+  Firer firer_;  // raises the interrupt; created by the watchdog thread, joined by the main one (disarm)
   std::thread thread_;
 };
 
 class PythonShell : public Shell {
  public:
-  PythonShell(const ShellConfig& config, ProgressSink progress) {
+  PythonShell(const ShellConfig& config, ProgressSink progress)
+      : watchdog_(config.timeout_grace_s, config.on_stuck) {
     g_progress = std::move(progress);
     g_drain_at = config.drain_at;
     const char* root_env = std::getenv("SV_PYTHON_ROOT");
@@ -146,7 +187,7 @@ class PythonShell : public Shell {
     double timeout = task.model < timeouts_.size() ? timeouts_[task.model] : 0;
     {
       pyembed::Gil gil;
-      if (timeout > 0) watchdog_.arm(timeout);
+      if (timeout > 0) watchdog_.arm(timeout, task.task_id);
       call(task, out);
     }
     if (timeout > 0 && watchdog_.disarm()) {

@@ -47,6 +47,11 @@ struct ShellConfig {
   double drain_at = 0;             // wall time after which models are asked to stop (walltime drain); 0 = never
   bool isolated = false;           // python models run in a resident child process (isolated_shell.hpp)
   std::string python_executable;   // isolated: the child's interpreter ("" = the build's own)
+  // Embedded Python: a call still running timeout_grace_s after its timeout interrupt (stuck in C code
+  // that never returns) makes the shell call on_stuck(task id, why) from another thread, so the worker
+  // can give itself up and the task can run elsewhere.
+  double timeout_grace_s = 30;
+  std::function<void(std::uint64_t task_id, const std::string& why)> on_stuck;
 };
 
 class Shell {

@@ -70,6 +70,9 @@ struct ResourcesSpec {
   // its tasks run again elsewhere. 0 = off.
   double heartbeat_s = 5;
   double lost_after_s = 60;
+  // Embedded Python: a model call that has not stopped this long after its model.timeout interrupt is
+  // stuck for good; the worker gives itself up and the task is retried elsewhere (model.retries).
+  double timeout_grace_s = 30;
 };
 
 struct WorkflowSpec {

@@ -23,3 +23,25 @@ resources: {{workers: 3, heartbeat_s: 0.2, lost_after_s: 2}}
         lost = con.execute("SELECT message FROM events WHERE kind = 'lost'").fetchall()
     assert len(lost) == 1 and "1 task(s) run again elsewhere" in lost[0][0]
     assert (markers / "froze-3").exists()
+
+
+def test_an_embedded_call_stuck_past_its_timeout_and_grace_retires_its_worker_and_runs_elsewhere(
+        supervisor, write_yaml, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    wf = write_yaml(f"""
+workflow: sweep
+model: {{kind: python, entry: "itest_models:stuck_once_on_three", python_path: ["@MODELS@"],
+        defaults: {{marker_dir: "{markers}"}}, task_files: false, timeout: 1, retries: 1}}
+sweep: {{grid: {{x: [1, 2, 3, 4, 5, 6]}}}}
+resources: {{workers: 2, timeout_grace_s: 1}}
+""")
+    run = supervisor("run", wf, timeout=120)
+    assert run.returncode == 0, run.stderr
+    tasks = {t["node_id"]: t for t in run.tasks()}
+    assert all(t["status"] == "done" for t in tasks.values()), [(t["node_id"], t["error"]) for t in tasks.values()]
+    assert tasks["3"]["attempts"] == 2
+    with run.db() as con:
+        lost = [m for (m,) in con.execute("SELECT message FROM events WHERE kind = 'lost'")]
+    assert len(lost) == 1 and "gave itself up" in lost[0], lost
+    assert (markers / "stuck-3").exists()

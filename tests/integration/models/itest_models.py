@@ -73,3 +73,16 @@ def freezes_once_on_three(params):
         os.kill(os.getpid(), signal.SIGSTOP)
     time.sleep(0.2)
     return {"val_loss": float(x)}
+
+
+def stuck_once_on_three(params):
+    """x == 3 blocks in one long C call (time.sleep releases the GIL but a pending TimeoutError is only seen
+    when it returns) the first time; marker files make the retry, on another worker, succeed."""
+    import pathlib
+    import time
+    x = params["x"]
+    marker = pathlib.Path(params["marker_dir"]) / f"stuck-{x}"
+    if x == 3 and not marker.exists():
+        marker.write_text("stuck")
+        time.sleep(600)
+    return {"val_loss": float(x)}
