@@ -1,13 +1,14 @@
 # mbo: model-based optimization as CANDLE configures mlrMBO, on ranger and lhs.
 #   initial design  Latin hypercube of `init_design` points (default max(9, batch))
-#   surrogate       random forest (ranger) with an uncertainty estimate: option `se_method`, "bootstrap" (the
-#                   default: the spread of the bootstrapped trees' predictions) or "infjack" (ranger's
-#                   infinitesimal jackknife, keep.inbag; ~5x slower to propose)
+#   surrogate       random forest (ranger; `num_trees` 200 with batches, 100 when streaming) with an
+#                   uncertainty estimate: option `se_method`, "bootstrap" (the default: the spread of the
+#                   bootstrapped trees' predictions) or "infjack" (ranger's infinitesimal jackknife,
+#                   keep.inbag; ~5x slower to propose)
 #   infill          confidence bound mu - lambda * se, minimized; multi-point proposals by qLCB: each point
 #                   of a batch has its own lambda ~ Exp(rate = 1 / cb_lambda)
 #   optimizer       focus search: `focus_points` random candidates, keep the best, shrink the box around it
 #                   (and drop one categorical level) and draw `focus_local` candidates in it (default:
-#                   focus_points with batches, focus_points / 4 when streaming), `focus_maxit`
+#                   focus_points with batches, focus_points / 2 when streaming), `focus_maxit`
 #                   rounds, `focus_restarts` restarts; the k searches of one ask share one fit, the first
 #                   round's candidates, and one predict() per round
 #   failures        imputed as a bad value: worst seen + impute_margin * range (or `impute_value`)
@@ -15,7 +16,7 @@
 # `queue_ahead` is read by the streaming driver (protocol.R), not here.
 # Every optimizer minimizes; the caller negates maximized objectives.
 
-sv_mbo_defaults <- list(init_design = NULL, num_trees = 200L, se_method = "bootstrap", cb_lambda = 1,
+sv_mbo_defaults <- list(init_design = NULL, num_trees = NULL, se_method = "bootstrap", cb_lambda = 1,
                         focus_points = 1000L, focus_local = NULL, focus_maxit = 5L, focus_restarts = 1L, impute_margin = 0.1,
                         impute_value = NULL, threads = 1L, hang_timeout = NULL, queue_ahead = NULL)
 
@@ -25,8 +26,11 @@ sv_mbo <- function(space, seed = 0, options = list(), batch = 0) {
                                     unknown[1], paste(names(sv_mbo_defaults), collapse = ", ")), call. = FALSE)
   o <- modifyList(sv_mbo_defaults, options)
   if (is.null(o$init_design)) o$init_design <- max(9L, as.integer(batch))
-  # Streaming asks for a point or a few at a time and must keep up with the workers: lighter rounds there.
-  if (is.null(o$focus_local)) o$focus_local <- if (batch > 0) o$focus_points else max(50L, as.integer(o$focus_points) %/% 4L)
+  # Streaming asks for a point or a few at a time and must keep up with the workers: a lighter forest and
+  # lighter focus-search rounds there (Hartmann-6, 30 seeds, one point per ask: as good as 200 trees and
+  # full rounds, for a quarter of the predictions' cost).
+  if (is.null(o$num_trees)) o$num_trees <- if (batch > 0) 200L else 100L
+  if (is.null(o$focus_local)) o$focus_local <- if (batch > 0) o$focus_points else max(50L, as.integer(o$focus_points) %/% 2L)
   if (!o$se_method %in% c("infjack", "bootstrap")) stop("optimizer.options.se_method: infjack or bootstrap", call. = FALSE)
   if (!is.null(o$queue_ahead) && !(is.numeric(o$queue_ahead) && length(o$queue_ahead) == 1 && o$queue_ahead >= 0))
     stop("optimizer.options.queue_ahead: expected an integer >= 0", call. = FALSE)
