@@ -3,7 +3,7 @@
 evaluations of a model whose run time is lognormal (median 1 s, sigma 0.5; it sleeps). Utilization is busy
 worker-seconds / available worker-seconds from the first dispatch to the last result, read from the store.
 
-    /usr/bin/python3 benchmarks/hpo_utilization.py [--runs 3] [--optimizer random] [--language python]
+    /usr/bin/python3 benchmarks/hpo_utilization.py [--runs 3] [--optimizer random] [--language python] [--options "{...}"]
 
 `--optimizer mbo --language r` measures the R model-based optimizer (its proposals take longer, which is
 what streaming has to hide); results then go to results/hpo_utilization_<optimizer>_r.json by default.
@@ -22,7 +22,7 @@ from common import run_workflow  # noqa: E402
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def workflow(optimizer, batch, workers, evals, seed, language="python"):
+def workflow(optimizer, batch, workers, evals, seed, language="python", options=None):
     return f"""
 name: util-{'batch' if batch else 'stream'}
 workflow: hpo
@@ -35,7 +35,7 @@ model:
 space:
   x: {{type: float, low: -5, high: 5}}
   y: {{type: float, low: -5, high: 5}}
-optimizer: {{name: {optimizer}, language: {language}, max_evals: {evals}, seed: {seed}, batch: {batch}}}
+optimizer: {{name: {optimizer}, language: {language}, max_evals: {evals}, seed: {seed}, batch: {batch}{f", options: {options}" if options else ""}}}
 resources: {{workers: {workers}}}
 """
 
@@ -87,12 +87,14 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--language", choices=("python", "r"), default="python")
     ap.add_argument("--modes", default="streaming,batch", help="which of streaming,batch to run")
+    ap.add_argument("--options", default=None, help="the optimizer's options as a YAML flow mapping, e.g. '{num_trees: 100}'")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if args.json is None:
         name = "hpo_utilization.json" if args.language == "python" else f"hpo_utilization_{args.optimizer}_r.json"
         args.json = str(HERE / "results" / name)
-    out = {"optimizer": args.optimizer, "language": args.language, "workers": args.workers, "evals": args.evals, "seed": args.seed,
+    out = {"optimizer": args.optimizer, "language": args.language, "options": args.options, "workers": args.workers,
+           "evals": args.evals, "seed": args.seed,
            "date": time.strftime("%Y-%m-%d %H:%M"), "modes": {}}
     out["ideal_greedy_utilization"] = ideal_greedy(args.workers, args.evals, 0.5)
     print(f"ideal non-clairvoyant scheduler on these run times: {out['ideal_greedy_utilization'] * 100:.1f}%")
@@ -101,7 +103,8 @@ def main():
             continue
         utils, steady, spans = [], [], []
         for _ in range(args.runs):
-            run_dir, _ = run_workflow(workflow(args.optimizer, batch, args.workers, args.evals, args.seed, args.language),
+            run_dir, _ = run_workflow(workflow(args.optimizer, batch, args.workers, args.evals, args.seed, args.language,
+                                               args.options),
                                       args.workers, timeout=900)
             u, u_steady, span, n = utilization(run_dir, args.workers)
             assert n == args.evals, f"{mode}: {n} of {args.evals} evaluations done"

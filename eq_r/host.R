@@ -47,5 +47,9 @@ sv_host_run <- function(cfg) {
   optimizer <- sv_make_optimizer(name, space, seed = if (is.null(o$seed)) 0 else o$seed, options = options, batch = batch)
   workers <- if (is.null(cfg$workers)) 1L else as.integer(cfg$workers)
   max_evals <- if (is.null(o$max_evals)) 0L else as.integer(o$max_evals)
-  sv_driver_run(optimizer, exchange, scorer, workers = workers, batch = batch, max_evals = max_evals)
+  ahead <- if (name == "mbo") optimizer$options$queue_ahead else 0L
+  if (is.null(ahead)) ahead <- workers %/% 8L
+  ask_log <- if (is.character(cfg$run_dir) && nzchar(cfg$run_dir)) file.path(cfg$run_dir, "optimizer_asks.txt") else ""
+  sv_driver_run(optimizer, exchange, scorer, workers = workers, batch = batch, max_evals = max_evals,
+                ahead = ahead, ask_log = ask_log)
 }

@@ -1,19 +1,24 @@
 # mbo: model-based optimization as CANDLE configures mlrMBO, on ranger and lhs.
 #   initial design  Latin hypercube of `init_design` points (default max(9, batch))
-#   surrogate       random forest (ranger) with an uncertainty estimate: option `se_method`, "bootstrap" (the
-#                   default: the spread of the bootstrapped trees' predictions) or "infjack" (ranger's
-#                   infinitesimal jackknife, keep.inbag; ~5x slower to propose)
+#   surrogate       random forest (ranger; `num_trees` 200 with batches, 100 when streaming) with an
+#                   uncertainty estimate: option `se_method`, "bootstrap" (the default: the spread of the
+#                   bootstrapped trees' predictions) or "infjack" (ranger's infinitesimal jackknife,
+#                   keep.inbag; ~5x slower to propose)
 #   infill          confidence bound mu - lambda * se, minimized; multi-point proposals by qLCB: each point
 #                   of a batch has its own lambda ~ Exp(rate = 1 / cb_lambda)
 #   optimizer       focus search: `focus_points` random candidates, keep the best, shrink the box around it
-#                   (and drop one categorical level) `focus_maxit` times, `focus_restarts` restarts
+#                   (and drop one categorical level) and draw `focus_local` candidates in it (default:
+#                   focus_points with batches, focus_points / 2 when streaming), `focus_maxit`
+#                   rounds, `focus_restarts` restarts; the k searches of one ask share one fit, the first
+#                   round's candidates, and one predict() per round
 #   failures        imputed as a bad value: worst seen + impute_margin * range (or `impute_value`)
-# Deterministic given the seed and the order of ask/tell calls (replay relies on it).
+# Deterministic given the seed and the order and sizes of ask/tell calls (replay relies on it).
+# `queue_ahead` is read by the streaming driver (protocol.R), not here.
 # Every optimizer minimizes; the caller negates maximized objectives.
 
-sv_mbo_defaults <- list(init_design = NULL, num_trees = 200L, se_method = "bootstrap", cb_lambda = 1,
-                        focus_points = 1000L, focus_maxit = 5L, focus_restarts = 1L, impute_margin = 0.1,
-                        impute_value = NULL, threads = 1L, hang_timeout = NULL)
+sv_mbo_defaults <- list(init_design = NULL, num_trees = NULL, se_method = "bootstrap", cb_lambda = 1,
+                        focus_points = 1000L, focus_local = NULL, focus_maxit = 5L, focus_restarts = 1L, impute_margin = 0.1,
+                        impute_value = NULL, threads = 1L, hang_timeout = NULL, queue_ahead = NULL)
 
 sv_mbo <- function(space, seed = 0, options = list(), batch = 0) {
   unknown <- setdiff(names(options), names(sv_mbo_defaults))
@@ -21,7 +26,14 @@ sv_mbo <- function(space, seed = 0, options = list(), batch = 0) {
                                     unknown[1], paste(names(sv_mbo_defaults), collapse = ", ")), call. = FALSE)
   o <- modifyList(sv_mbo_defaults, options)
   if (is.null(o$init_design)) o$init_design <- max(9L, as.integer(batch))
+  # Streaming asks for a point or a few at a time and must keep up with the workers: a lighter forest and
+  # lighter focus-search rounds there (Hartmann-6, 30 seeds, one point per ask: as good as 200 trees and
+  # full rounds, for a quarter of the predictions' cost).
+  if (is.null(o$num_trees)) o$num_trees <- if (batch > 0) 200L else 100L
+  if (is.null(o$focus_local)) o$focus_local <- if (batch > 0) o$focus_points else max(50L, as.integer(o$focus_points) %/% 2L)
   if (!o$se_method %in% c("infjack", "bootstrap")) stop("optimizer.options.se_method: infjack or bootstrap", call. = FALSE)
+  if (!is.null(o$queue_ahead) && !(is.numeric(o$queue_ahead) && length(o$queue_ahead) == 1 && o$queue_ahead >= 0))
+    stop("optimizer.options.queue_ahead: expected an integer >= 0", call. = FALSE)
   self <- new.env()
   self$name <- "mbo"
   self$space <- space
@@ -94,8 +106,9 @@ sv_mbo_predict <- function(self, fit, cand) {
     se <- p$se
     if (all(is.finite(se))) return(list(mu = mu, se = pmax(se, 0)))
   }
-  p <- predict(fit, cand, predict.all = TRUE, num.threads = as.integer(self$options$threads))
-  list(mu = rowMeans(p$predictions), se = apply(p$predictions, 1, sd))
+  P <- predict(fit, cand, predict.all = TRUE, num.threads = as.integer(self$options$threads))$predictions
+  mu <- rowMeans(P)
+  list(mu = mu, se = sqrt(pmax(0, rowSums((P - mu)^2) / max(1, ncol(P) - 1))))
 }
 
 sv_mbo_propose <- function(self, k) {
@@ -106,61 +119,82 @@ sv_mbo_propose <- function(self, k) {
   }
   fit <- sv_mbo_fit(self)
   lambdas <- rexp(k, rate = 1 / self$options$cb_lambda)
-  rows <- NULL
-  for (lambda in lambdas) {
-    best <- sv_focus_search(self, function(cand) {
-      p <- sv_mbo_predict(self, fit, cand)
-      p$mu - lambda * p$se
-    })
-    rows <- if (is.null(rows)) best else rbind(rows, best)
-  }
-  rows
+  sv_focus_search(self, function(cand) sv_mbo_predict(self, fit, cand), lambdas)
 }
 
-# Focus search (mlrMBO's infill optimizer): minimizes f over the space.
-sv_focus_search <- function(self, f) {
+# Focus search (mlrMBO's infill optimizer), for the k confidence bounds mu - lambda[i] * se at once (qLCB):
+# `focus_points` random candidates, keep the best, shrink the box around it (and drop one categorical
+# level), `focus_maxit` rounds, `focus_restarts` restarts; one row per lambda. mu and se do not depend on
+# lambda, so each round predicts every search's candidates in one call, and the first round's candidates
+# (the whole space) are shared by all k searches. A point another search of the batch already chose is
+# replaced by the search's best of its own last round, so a batch has no duplicates where the space allows.
+sv_focus_search <- function(self, predict_fn, lambdas) {
   space <- self$space
   o <- self$options
   d <- length(space)
-  best_row <- NULL
-  best_val <- Inf
+  k <- length(lambdas)
+  n <- max(1L, as.integer(o$focus_points))
+  n_local <- max(1L, as.integer(o$focus_local))
+  cats <- which(vapply(space, function(p) p$type == "categorical", TRUE))
+  best_rows <- vector("list", k); best_vals <- rep(Inf, k)
+  last_rows <- vector("list", k)
+  draw <- function(lo, hi, left, m) {
+    u <- matrix(runif(m * d), nrow = m)
+    u <- sweep(sweep(u, 2, hi - lo, "*"), 2, lo, "+")
+    cand <- sv_from_unit(space, u)
+    for (j in cats) {
+      pick <- left[[j]][sample.int(length(left[[j]]), m, replace = TRUE)]
+      cand[[j]] <- factor(as.character(pick), levels = levels(cand[[j]]))
+    }
+    cand
+  }
+  all_levels <- lapply(space, function(p) if (p$type == "categorical") seq_along(p$values) else NULL)
   for (restart in seq_len(max(1L, as.integer(o$focus_restarts)))) {
-    lo <- rep(0, d); hi <- rep(1, d)
-    levels_left <- lapply(space, function(p) if (p$type == "categorical") seq_along(p$values) else NULL)
+    lo <- matrix(0, k, d); hi <- matrix(1, k, d)
+    left <- rep(list(all_levels), k)
     for (it in seq_len(max(1L, as.integer(o$focus_maxit)))) {
-      n <- as.integer(o$focus_points)
-      u <- matrix(runif(n * d), nrow = n)
-      u <- sweep(sweep(u, 2, hi - lo, "*"), 2, lo, "+")
-      cand <- sv_from_unit(space, u)
-      for (j in seq_len(d)) if (space[[j]]$type == "categorical") {
-        left <- levels_left[[j]]
-        pick <- left[sample.int(length(left), n, replace = TRUE)]
-        cand[[j]] <- factor(as.character(pick), levels = levels(cand[[j]]))
+      if (it == 1) {
+        cand <- draw(rep(0, d), rep(1, d), all_levels, n)
+        owner <- NULL
+      } else {
+        cand <- do.call(rbind, lapply(seq_len(k), function(i) draw(lo[i, ], hi[i, ], left[[i]], n_local)))
+        owner <- rep(seq_len(k), each = n_local)
       }
-      vals <- f(cand)
-      i <- which.min(vals)
-      if (length(i) == 1 && vals[i] < best_val) {
-        best_val <- vals[i]
-        best_row <- cand[i, , drop = FALSE]
-      }
-      centre <- cand[i, , drop = FALSE]
-      for (j in seq_len(d)) {
-        p <- space[[j]]
-        if (p$type == "categorical") {
-          left <- levels_left[[j]]
-          keep <- as.integer(as.character(centre[[j]]))
-          others <- setdiff(left, keep)
-          if (length(others)) levels_left[[j]] <- setdiff(left, others[sample.int(length(others), 1)])
-        } else {
-          c <- as.numeric(centre[[j]])
-          w <- (hi[j] - lo[j]) / 4
-          lo[j] <- max(0, c - w); hi[j] <- min(1, c + w)
+      p <- predict_fn(cand)
+      for (i in seq_len(k)) {
+        rows <- if (is.null(owner)) seq_len(nrow(cand)) else which(owner == i)
+        vals <- p$mu[rows] - lambdas[i] * p$se[rows]
+        w <- which.min(vals)
+        if (!length(w)) next
+        centre <- cand[rows[w], , drop = FALSE]
+        if (!is.null(owner)) last_rows[[i]] <- centre
+        if (vals[w] < best_vals[i]) { best_vals[i] <- vals[w]; best_rows[[i]] <- centre }
+        for (j in seq_len(d)) {
+          if (space[[j]]$type == "categorical") {
+            keep <- as.integer(as.character(centre[[j]]))
+            others <- setdiff(left[[i]][[j]], keep)
+            if (length(others)) left[[i]][[j]] <- setdiff(left[[i]][[j]], others[sample.int(length(others), 1)])
+          } else {
+            c <- as.numeric(centre[[j]])
+            w2 <- (hi[i, j] - lo[i, j]) / 4
+            lo[i, j] <- max(0, c - w2); hi[i, j] <- min(1, c + w2)
+          }
         }
       }
     }
   }
-  rownames(best_row) <- NULL
-  best_row
+  key <- function(row) paste(vapply(row, function(v) as.character(v), ""), collapse = "\r")
+  chosen <- character(0)
+  out <- vector("list", k)
+  for (i in seq_len(k)) {
+    row <- best_rows[[i]]
+    if (key(row) %in% chosen && !is.null(last_rows[[i]]) && !(key(last_rows[[i]]) %in% chosen)) row <- last_rows[[i]]
+    chosen <- c(chosen, key(row))
+    out[[i]] <- row
+  }
+  out <- do.call(rbind, out)
+  rownames(out) <- NULL
+  out
 }
 
 # random: uniform points (log-uniform for log parameters), the baseline.

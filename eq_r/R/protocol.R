@@ -7,9 +7,10 @@ sv_parse <- function(text) jsonlite::fromJSON(text, simplifyVector = FALSE)
 
 # ---- bridge: inside the supervisor .sv_out_put/.sv_in_get exist (r_optimizer.cpp); else a fake engine
 sv_bridge <- new.env()
-sv_bridge_reset <- function(send = NULL, receive = NULL) {
+sv_bridge_reset <- function(send = NULL, receive = NULL, try_receive = NULL) {
   sv_bridge$send <- send
   sv_bridge$receive <- receive
+  sv_bridge$try_receive <- try_receive
 }
 sv_send_text <- function(text) {
   if (!is.null(sv_bridge$send)) return(invisible(sv_bridge$send(text)))
@@ -19,6 +20,19 @@ sv_send_text <- function(text) {
 sv_receive_text <- function() {
   if (!is.null(sv_bridge$receive)) return(sv_bridge$receive())
   get(".sv_in_get", envir = globalenv())()
+}
+# The next message if one is already queued, else NULL (never waits). A fake engine without try_receive
+# has nothing queued, so a test driver sees one result at a time.
+sv_try_receive_text <- function() {
+  if (!is.null(sv_bridge$send) || !is.null(sv_bridge$receive)) {
+    if (is.null(sv_bridge$try_receive)) return(NULL)
+    text <- sv_bridge$try_receive()
+  } else {
+    f <- get0(".sv_in_try_get", envir = globalenv(), inherits = FALSE)
+    if (is.null(f)) return(NULL)
+    text <- f()
+  }
+  if (is.null(text) || !nzchar(text)) NULL else text
 }
 sv_send <- function(message) sv_send_text(sv_json(message))
 sv_receive <- function() {
@@ -73,6 +87,22 @@ sv_exchange <- function(replay = list()) {
       }
     }
   }
+  # The results already waiting (live only, never blocks), as a list of what next_result returns; a stop
+  # among them ends the list and makes the next next_result() NULL.
+  ex$waiting_results <- function() {
+    out <- list()
+    while (ex$live && is.null(ex$stopped)) {
+      text <- sv_try_receive_text()
+      if (is.null(text)) break
+      m <- tryCatch(sv_parse(text), error = function(e) list(type = "unreadable"))
+      if (identical(m$type, "result")) out[[length(out) + 1]] <- ex$match(m, FALSE)
+      else if (identical(m$type, "stop") || identical(m$type, "closed"))
+        ex$stopped <- if (identical(m$type, "closed")) "closed" else if (is.null(m$reason)) "stop" else m$reason
+    }
+    out
+  }
+  # TRUE while results of the interrupted run remain to be replayed.
+  ex$replaying <- function() !ex$live && length(ex$replay) > 0
   ex$event <- function(kind, message, replayed = FALSE) {
     if (!replayed) sv_send(list(type = "event", kind = kind,
                                 message = if (is.character(message)) message else sv_json(message)))
@@ -159,7 +189,16 @@ sv_scorer <- function(objectives, multi = NULL, on_failure = "penalize") {
 }
 
 # ---- driver ----------------------------------------------------------------------------------------
-sv_driver_run <- function(optimizer, exchange, scorer, workers = 1, batch = 0, max_evals = NULL) {
+# Streaming (batch 0): as in eq_py's driver, `workers` points in flight (plus `ahead` queued at the engine,
+# so that a freed worker starts its next evaluation without waiting for R), refilled after results arrive
+# until max_evals are proposed. Unlike there, every result that arrived while R was fitting is learnt
+# before the next ask, and the free slots are filled with ONE ask (one surrogate fit, a qLCB batch): R's
+# proposal cost is then paid per refill, not per result. Which results were learnt together depends on
+# timing, so each ask's position (the number of results learnt before it) is appended to `ask_log`; a
+# resumed run replays its results with the asks at those positions, reproduces the same proposals, and
+# goes on with the same numbering (without a log it asks after every replayed result).
+sv_driver_run <- function(optimizer, exchange, scorer, workers = 1, batch = 0, max_evals = NULL, ahead = 0L,
+                          ask_log = "") {
   st <- new.env()
   st$proposed <- 0L
   st$in_flight <- integer(0)
@@ -212,17 +251,64 @@ sv_driver_run <- function(optimizer, exchange, scorer, workers = 1, batch = 0, m
       for (k in sort(as.integer(names(arrived)))) learn(arrived[[as.character(k)]], replayed = last$replayed)
     }
   } else {
-    propose(workers)
+    target <- workers + max(0L, as.integer(ahead))
+    log <- sv_ask_log(ask_log, exchange$replaying())
+    ask <- function() {
+      n <- target - length(st$in_flight)
+      if (!is.null(max_evals) && max_evals > 0) n <- min(n, max_evals - st$proposed)
+      if (n <= 0 || !is.null(exchange$stopped)) return(invisible())
+      log$record(st$evaluations, written = !exchange$replaying())
+      propose(n)
+    }
+    step <- function() {
+      if (exchange$replaying() && !is.null(log$past)) { if (log$due(st$evaluations)) ask() }
+      else ask()
+    }
+    step()
     while (length(st$in_flight)) {
       d <- exchange$next_result()
       if (is.null(d)) break
-      st$in_flight <- setdiff(st$in_flight, d$seq)
-      learn(d)
-      propose(workers - length(st$in_flight))
+      group <- c(list(d), exchange$waiting_results())
+      for (g in group) {
+        st$in_flight <- setdiff(st$in_flight, g$seq)
+        learn(g)
+      }
+      step()
     }
   }
   exchange$event("log", list(optimizer = optimizer$state(), proposed = st$proposed,
                              stopped = exchange$stopped))
   exchange$done(st$best, NULL)
   invisible(st)
+}
+
+# Where a streaming run asked (see sv_driver_run): `past` holds the interrupted run's positions while its
+# results are replayed (NULL without a log file); `record` keeps each ask and, once the replay is over,
+# writes the file: first whole (the replayed prefix, dropping positions the store never saw), then by
+# appending. path "" keeps nothing.
+sv_ask_log <- function(path, replaying) {
+  lg <- new.env()
+  lg$path <- if (is.null(path)) "" else as.character(path)
+  lg$past <- NULL
+  if (replaying && nzchar(lg$path) && file.exists(lg$path))
+    lg$past <- suppressWarnings(as.integer(readLines(lg$path, warn = FALSE)))
+  if (!is.null(lg$past)) lg$past <- lg$past[!is.na(lg$past)]
+  lg$used <- integer(0)
+  lg$synced <- FALSE
+  lg$due <- function(evaluations) {
+    lg$past <- lg$past[lg$past >= evaluations]
+    if (length(lg$past) && lg$past[1] == evaluations) { lg$past <- lg$past[-1]; TRUE } else FALSE
+  }
+  lg$record <- function(evaluations, written) {
+    lg$used <- c(lg$used, as.integer(evaluations))
+    if (!written || !nzchar(lg$path)) return(invisible())
+    ok <- tryCatch({
+      if (lg$synced) cat(evaluations, "\n", sep = "", file = lg$path, append = TRUE)
+      else writeLines(as.character(lg$used), lg$path)
+      TRUE
+    }, error = function(e) FALSE, warning = function(w) FALSE)
+    if (ok) lg$synced <- TRUE else lg$path <- ""
+    invisible()
+  }
+  lg
 }

@@ -3,7 +3,7 @@
 // (rank 0's main thread, before the server loop); afterwards every R call happens on the optimizer thread,
 // never on two threads at once (TOOLCHAIN.md). As in python_optimizer.cpp the two string queues live here
 // in C++: R reaches them through `.sv_out_put(s)` / `.sv_in_get()` (Rcpp::InternalFunction), which host.R
-// wraps as EMEWS's OUT_put / IN_get.
+// wraps as EMEWS's OUT_put / IN_get; `.sv_in_try_get()` returns "" at once when nothing is queued.
 //
 // Unlike EMEWS, a dead or hung R thread does not block the campaign: an R error ends in an abort message
 // (tryCatch in host.R, and a C++ catch around it), and a watchdog turns "R busy, silent for
@@ -70,6 +70,17 @@ std::string r_in_get() {
   return message;
 }
 
+// Without waiting: the next message, or "" when none is queued. The streaming driver takes every result
+// that arrived while R was fitting this way, and proposes for all of them with one fit.
+std::string r_in_try_get() {
+  std::lock_guard<std::mutex> lock(g_queues.mutex);
+  g_queues.last_activity = core::mono_now();
+  if (g_queues.to_optimizer.empty()) return std::string();
+  std::string message = std::move(g_queues.to_optimizer.front());
+  g_queues.to_optimizer.pop_front();
+  return message;
+}
+
 constexpr std::size_t kStackBytes = 256u << 20;  // the R thread's own stack (deep recursion in R is fine)
 
 RInside& embedded_r() {
@@ -87,6 +98,7 @@ class ROptimizer : public OptimizerPort {
     R["sv_eq_r_root"] = root_;
     R[".sv_out_put"] = Rcpp::InternalFunction(&r_out_put);
     R[".sv_in_get"] = Rcpp::InternalFunction(&r_in_get);
+    R[".sv_in_try_get"] = Rcpp::InternalFunction(&r_in_try_get);
     {
       std::lock_guard<std::mutex> lock(g_queues.mutex);
       g_queues.closed = false;

@@ -80,6 +80,34 @@ ParamSpec parse_param(const YamlReader& r, const Field& f) {
   return p;
 }
 
+// The R optimizers' options (eq_r/R/mbo.R, sv_mbo_defaults), checked here so that a typo fails at
+// `validate` with its line rather than as an abort from rank 0's R thread.
+void check_r_options(const YamlReader& r, const Field& f, const std::string& name) {
+  if (name == "random") {
+    Mapping m = r.mapping(f, {"hang_timeout"});
+    for (const Field& k : m.fields) r.number(k, 0, "seconds");
+    return;
+  }
+  Mapping m = r.mapping(f, {"init_design", "num_trees", "se_method", "cb_lambda", "focus_points", "focus_local",
+                            "focus_maxit", "focus_restarts", "impute_margin", "impute_value", "threads",
+                            "hang_timeout", "queue_ahead"});
+  for (const Field& k : m.fields) {
+    if (k.key == "se_method") {
+      r.choice<int>(k, {{"bootstrap", 0}, {"infjack", 1}});
+    } else if (k.key == "cb_lambda" || k.key == "impute_margin") {
+      r.number(k, 0);
+    } else if (k.key == "hang_timeout") {
+      r.number(k, 0, "seconds");
+    } else if (k.key == "impute_value") {
+      any_number(r, k);
+    } else if (k.key == "queue_ahead") {
+      r.integer(k, 0, "points queued beyond one per worker when streaming");
+    } else {
+      r.integer(k, 1);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ParamSpec> parse_space(const YamlReader& r, const Field& f) {
@@ -133,6 +161,8 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
   }
   if (o.name == "mbo" && o.language != OptimizerLanguage::r)
     r.fail(name, "mbo is the R model-based optimizer: add `language: r`");
+  if (o.language == OptimizerLanguage::r && (o.name == "mbo" || o.name == "random"))
+    if (const Field* options = m.find("options")) check_r_options(r, *options, o.name);
   if (o.name == "emews" && o.module.empty())
     r.fail(name, "an emews optimizer needs `module:` (the ME algorithm's module) and usually `path:`");
   if (o.name != "emews" && o.name != "mbo" && (!o.module.empty() || o.settings))

@@ -82,6 +82,29 @@ TEST_CASE("an emews optimizer names its module and may take settings verbatim, w
   CHECK(error_of(kHead + "optimizer: {name: emews}\n").find("needs `module:`") != std::string::npos);
 }
 
+TEST_CASE("the R optimizers' options are checked at validate, each with its line") {
+  const std::string space = "space: {x: {type: float, low: 0, high: 1}}\n";
+  WorkflowSpec s = parse(kHead + space + R"(optimizer:
+  name: mbo
+  language: r
+  max_evals: 20
+  options: {num_trees: 100, se_method: infjack, cb_lambda: 2.5, queue_ahead: 0, impute_value: -1, hang_timeout: 30}
+)");
+  CHECK(s.optimizer.options["num_trees"] == 100);
+  CHECK(error_of(kHead + space + "optimizer:\n  name: mbo\n  language: r\n  max_evals: 20\n  options:\n"
+                                 "    num_tree: 100\n")
+            .rfind("hpo.yaml:9: optimizer.options.num_tree: unknown key, did you mean \"num_trees\"?", 0) == 0);
+  CHECK(error_of(kHead + space + "optimizer: {name: mbo, language: r, max_evals: 20, options: {focus_points: 0.5}}\n") ==
+        "hpo.yaml:4: optimizer.options.focus_points: expected an integer ≥ 1, got 0.5");
+  CHECK(error_of(kHead + space + "optimizer: {name: mbo, language: r, max_evals: 20, options: {se_method: jack}}\n") ==
+        "hpo.yaml:4: optimizer.options.se_method: expected one of bootstrap, infjack, got \"jack\"");
+  CHECK(error_of(kHead + space + "optimizer: {name: random, language: r, max_evals: 20, options: {seed: 3}}\n")
+            .find("optimizer.options.seed: unknown key") != std::string::npos);
+  // Python optimizers keep checking their own options when they start.
+  CHECK(parse(kHead + space + "optimizer: {name: random, max_evals: 20, options: {anything: 1}}\n").optimizer.name ==
+        "random");
+}
+
 TEST_CASE("stop rules, failure policy, batch and seed are read") {
   WorkflowSpec s = parse(kHead + R"(space: {x: {type: float, low: 0, high: 1}}
 optimizer: {name: ga, max_evals: 100, max_time: 60, target: 0.01, on_failure: ignore, batch: 8, seed: 7,
