@@ -11,6 +11,9 @@
 namespace sv::cli {
 
 namespace {
+// Silence longer than this from a "running" run (its server stamps the store every 10 s) reads as killed.
+constexpr double kProbablyKilledS = 60;
+
 
 using core::Json;
 
@@ -67,7 +70,9 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
   out["run"] = {{"name", run.name},           {"workflow", run.workflow},       {"status", run.status},
                 {"dir", in.run_dir},          {"store", (std::filesystem::path(in.run_dir) / "supervisor.db").string()}, {"spec_path", run.spec_path},
                 {"created", run.created},     {"updated", run.updated},
-                {"elapsed_s", std::max(0.0, end - run.created)}};
+                {"elapsed_s", std::max(0.0, end - run.created)},
+                // A live server stamps `updated` every 10 s; much longer silence means the job is gone.
+                {"quiet_s", live ? Json(std::max(0.0, in.now - run.updated)) : Json()}};
   out["objective"] = {{"metric", in.metric}, {"goal", in.minimize ? "minimize" : "maximize"}};
   out["counts"] = {{"pending", counts.pending}, {"running", counts.running}, {"done", counts.done},
                    {"failed", counts.failed},   {"canceled", counts.canceled}, {"recorded", counts.total()},
@@ -178,6 +183,11 @@ std::string render_status_text(const Json& st) {
   line("run " + run["name"].get<std::string>() + " (" + run["workflow"].get<std::string>() + "): " +
        run["status"].get<std::string>() + ", elapsed " + core::format_duration(run["elapsed_s"].get<double>()) +
        "  [" + run["dir"].get<std::string>() + "]");
+ if (!run["quiet_s"].is_null() && run["quiet_s"].get<double>() > kProbablyKilledS) {
+    line("  nothing written for " + core::format_duration(run["quiet_s"].get<double>()) +
+         " (a running server stamps its store every 10 s): the job was probably killed; continue it with "
+         "`supervisor resume " + run["dir"].get<std::string>() + "`");
+  }
   std::string tasks = "tasks: " + i(c["done"]) + " done, " + i(c["running"]) + " running, " + i(c["pending"]) +
                       " pending, " + i(c["failed"]) + " failed";
   if (c["canceled"].get<long long>() > 0) tasks += ", " + i(c["canceled"]) + " canceled";

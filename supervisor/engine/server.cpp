@@ -26,6 +26,8 @@ double process_cpu_s() {
 
 // Keep this many nodes ready so workers never wait on the workflow to produce more.
 constexpr std::size_t kReadyLowWater = 1024;
+// A live server stamps its store at least this often (runs.updated), even when no task changes.
+constexpr double kAliveStampS = 10;
 // Messages handled per round before dispatching again, so results keep flowing to idle workers.
 constexpr int kMessagesPerRound = 256;
 }  // namespace
@@ -446,6 +448,8 @@ RunOutcome Server::run_loop() {
     }
     if (now - last_tick >= 1.0) {
       check_lost_workers(now);
+      // Alive stamp: `status` reads a run whose store has not changed for a while as probably killed.
+      if (now - last_flush >= kAliveStampS) store_.touch();
       if (options_.on_progress) options_.on_progress(progress());
       last_tick = now;
     }

@@ -126,6 +126,9 @@ class Store {
   void add_artifact(ArtifactRow row);
   void add_event(const std::string& kind, const std::string& message, double time);
   void set_run_status(const std::string& status);
+  /// Stamps runs.updated at the next flush even when nothing else changed: a live server does this every
+  /// few seconds, so a reader can tell a quiet run from a job that was killed.
+  void touch();
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
   std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
@@ -175,6 +178,7 @@ class Store {
     std::vector<ArtifactRow> artifacts;
     std::vector<Event> events;
     std::optional<std::string> run_status;
+    bool touch = false;
     std::size_t size() const;
     /// Puts `older` (a failed commit) back before these: a task keeps its newer state.
     void merge_older(Buffers&& older);

@@ -85,8 +85,13 @@ void Store::set_run_status(const std::string& status) {
   buffers_.run_status = status;
 }
 
+void Store::touch() {
+  require_writable("touch");
+  buffers_.touch = true;
+}
+
 std::size_t Store::Buffers::size() const {
-  return tasks.size() + metrics.size() + artifacts.size() + events.size() + (run_status ? 1 : 0);
+  return tasks.size() + metrics.size() + artifacts.size() + events.size() + (run_status ? 1 : 0) + (touch ? 1 : 0);
 }
 
 void Store::Buffers::merge_older(Buffers&& older) {
@@ -99,6 +104,7 @@ void Store::Buffers::merge_older(Buffers&& older) {
   put_before(artifacts, older.artifacts);
   put_before(events, older.events);
   if (!run_status) run_status = std::move(older.run_status);
+  touch = touch || older.touch;
 }
 
 std::size_t Store::pending_writes() const { return buffers_.size(); }

@@ -110,3 +110,18 @@ TEST_CASE("collect_status on a maximized objective ranks the largest first and c
   CHECK(st["rate"]["eta_s"].is_null());
   CHECK_THAT(render_status_text(st), Contains("and 3 more"));
 }
+
+TEST_CASE("a running run whose store has been silent for minutes is shown as probably killed", "[cli][status]") {
+  TempDir dir;
+  const std::string path = dir.file("supervisor.db");
+  { Store::create(path, sample_run())->flush(); }
+  auto store = Store::open(path, OpenMode::read_only);
+  StatusInputs in;
+  in.run_dir = dir.file("");
+  in.now = store->run().updated + 5;
+  CHECK(render_status_text(collect_status(*store, in)).find("probably killed") == std::string::npos);
+  in.now = store->run().updated + 600;
+  auto st = collect_status(*store, in);
+  CHECK(st["run"]["quiet_s"].get<double>() == Approx(600));
+  CHECK_THAT(render_status_text(st), Contains("the job was probably killed; continue it with `supervisor resume"));
+}
