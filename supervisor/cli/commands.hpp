@@ -15,8 +15,13 @@ struct RunArgs {
   double drain_margin_s = 0;  // how long before walltime to drain; 0 = 10% of walltime, 10 s to 5 min
 };
 
-/// Seconds from "H:MM:SS", "MM:SS" or a plain number of seconds. Throws core::UsageError.
-double parse_walltime(const std::string& text);
+/// Seconds from a walltime option or variable (core/walltime.hpp's grammar); `what` names it in the
+/// message ("--walltime", "SV_WALLTIME_S"). Throws core::UsageError.
+double parse_walltime(const std::string& what, const std::string& text);
+
+/// Sets args.walltime_s from `given` (else from SV_WALLTIME_S) and checks args.drain_margin_s against it:
+/// finite, ≥ 0 and less than the walltime. Throws core::UsageError.
+void resolve_walltime(RunArgs& args, const std::string& given);
 
 /// `supervisor run` and `supervisor resume`: outside MPI, validate and start the MPI job (mpiexec) running
 /// this same command; inside an MPI job (mpiexec/srun started us), run as server or worker by rank.

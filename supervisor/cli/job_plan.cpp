@@ -33,6 +33,19 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// A fresh run writes workflow.yaml and tasks/ into its folder: one that holds anything else is the
+// user's, and is left as it is.
+void refuse_foreign_folder(const std::string& dir) {
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(dir, ec);
+  if (ec || !fs::exists(st)) return;
+  if (!fs::is_directory(fs::status(dir, ec)))
+    throw core::UsageError(dir + ": --out names a file, not a folder; choose a new folder for the run");
+  if (!fs::is_empty(dir, ec) || ec)
+    throw core::UsageError(dir + ": --out names a folder that is not empty and holds no run (no supervisor.db); "
+                                 "choose a new or empty folder (a run never writes over other files)");
+}
+
 }  // namespace
 
 store::RunInfo new_run_info(const spec::WorkflowSpec& spec, const std::string& out_dir, const std::string& status) {
@@ -70,6 +83,7 @@ JobPlan plan_job(const RunArgs& args) {
   if (!fs::exists(db)) {
     if (args.workflow.empty())
       throw core::UsageError(plan.out_dir + ": not a run directory (no supervisor.db inside)");
+    refuse_foreign_folder(plan.out_dir);
     return plan;  // fresh (a `run --resume` of a run that never started starts it)
   }
 

@@ -306,8 +306,18 @@ int run_in_mpi(const RunArgs& args) {
       start.spec_text = spec.source_text;
       start.spec_path = spec.source_path;
       start.source_dir = spec.source_dir;
-    } catch (const core::Error& e) {
-      start.error = e.what();
+    } catch (const std::exception& e) {
+      start.error = dynamic_cast<const core::Error*>(&e) ? e.what() : std::string("internal error: ") + e.what();
+      // A store opened before the error must not stay `running` with nothing running: mark it failed,
+      // which `resume` continues like any other stopped run.
+      if (store) {
+        try {
+          store->set_run_status("failed");
+          store->flush();
+        } catch (const std::exception&) {
+        }
+        store.reset();
+      }
     }
   }
   broadcast(start, rank);

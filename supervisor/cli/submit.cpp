@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -104,11 +105,8 @@ int cmd_submit(const SubmitArgs& args) {
   site::SiteSpec site = site::find_site(args.site.empty() ? spec.site : args.site);
   int walltime = 0;
   if (!args.walltime.empty()) {
-    walltime = site::parse_walltime(args.walltime);
-    if (walltime <= 0)
-      throw core::UsageError("--walltime '" + args.walltime +
-                             "': expected H:MM:SS with minutes and seconds below 60 "
-                             "(e.g. 2:00:00)");
+    // The same check as `run --walltime`, then whole seconds for the batch directives.
+    walltime = static_cast<int>(std::ceil(parse_walltime("--walltime", args.walltime)));
   }
   const int nodes = args.nodes > 0
                         ? args.nodes

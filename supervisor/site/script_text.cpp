@@ -1,9 +1,11 @@
 #include "site/script_text.hpp"
 
 #include <cctype>
-#include <climits>
+#include <cmath>
 #include <cstdio>
 #include <string>
+
+#include "core/walltime.hpp"
 
 namespace sv::site {
 
@@ -64,23 +66,10 @@ bool is_single_line(std::string_view s) {
   return true;
 }
 
-int parse_walltime(std::string_view s) {
-  // Exactly two colons; the hours part may be any width, minutes and seconds exactly two digits.
-  size_t first = s.find(':');
-  size_t second = first == std::string_view::npos ? first : s.find(':', first + 1);
-  if (second == std::string_view::npos || s.find(':', second + 1) != std::string_view::npos) return -1;
-  std::string_view h = s.substr(0, first), m = s.substr(first + 1, second - first - 1),
-                   sec = s.substr(second + 1);
-  auto digits = [](std::string_view d) {
-    return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos;
-  };
-  if (!digits(h) || h.size() > 5 || m.size() != 2 || sec.size() != 2 || !digits(m) || !digits(sec)) return -1;
-  long hours = std::stol(std::string(h)), minutes = std::stol(std::string(m)),
-       seconds = std::stol(std::string(sec));
-  if (minutes >= 60 || seconds >= 60) return -1;
-  long total = hours * 3600 + minutes * 60 + seconds;
-  if (total <= 0 || total > INT_MAX) return -1;
-  return static_cast<int>(total);
+int whole_walltime(std::string_view s) {
+  auto seconds = core::parse_walltime(s);
+  // Batch directives take whole seconds; a fraction rounds up so the allocation is never shorter.
+  return seconds ? static_cast<int>(std::ceil(*seconds)) : -1;
 }
 
 std::string format_walltime(int seconds) {

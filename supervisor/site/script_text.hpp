@@ -30,8 +30,9 @@ bool is_directive_path(std::string_view s);
 /// Printable text without control characters (no newline can end a directive or comment early).
 bool is_single_line(std::string_view s);
 
-/// `H:MM:SS` (hours of any width, minutes and seconds below 60) to seconds; -1 when malformed or zero.
-int parse_walltime(std::string_view s);
+/// A walltime (core/walltime.hpp: H:MM:SS, MM:SS or seconds) as the whole seconds batch directives take
+/// (a fraction rounds up); -1 when it is not one.
+int whole_walltime(std::string_view s);
 
 /// Seconds as `H:MM:SS`.
 std::string format_walltime(int seconds);

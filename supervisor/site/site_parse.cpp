@@ -108,19 +108,11 @@ bool is_select(std::string_view s) {
   return true;
 }
 
-std::vector<YAML::Node> load_documents(const YamlReader& r, const std::string& text) {
-  try {
-    return YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    r.fail(e.mark, "", "invalid YAML: " + e.msg);
-  }
-}
-
 }  // namespace
 
 SiteSpec parse_site(const std::string& text, const std::string& origin, const std::string& default_name) {
   YamlReader r(origin, "");
-  std::vector<YAML::Node> docs = load_documents(r, text);
+  std::vector<YAML::Node> docs = r.load(text);
   if (docs.empty() || (docs.size() == 1 && docs[0].IsNull()))
     r.fail(YAML::Mark::null_mark(), "",
            "the site file is empty (write at least scheduler, launcher, "
@@ -213,7 +205,7 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
     } else if (f.key == "project") {
       site.project = checked(r, f, is_safe_name, "a project name of letters, digits and ._@:+-");
     } else if (f.key == "walltime") {
-      site.walltime_s = parse_walltime(r.string(f));
+      site.walltime_s = whole_walltime(r.string(f));
       if (site.walltime_s <= 0)
         r.fail(f, "expected a walltime H:MM:SS, got " + YamlReader::describe(f.node) +
                       " (write e.g. \"2:00:00\")");

@@ -138,7 +138,7 @@ ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"workers", "preload", "shell", "python", "heartbeat_s", "lost_after_s", "timeout_grace_s"});
   ResourcesSpec resources;
   for (const Field& field : m.fields) {
-    if (field.key == "workers") resources.workers = r.integer(field, 1);
+    if (field.key == "workers") resources.workers = r.integer(field, 1, kMaxWorkers);
     if (field.key == "preload") resources.preload = r.string_list(field);
     if (field.key == "shell")
       resources.shell = r.choice<ShellMode>(field, {{"embedded", ShellMode::embedded}, {"isolated", ShellMode::isolated}});
@@ -214,21 +214,13 @@ std::vector<ModelSpec> parse_model_table(const YamlReader& r, const Field& f) {
   return table;
 }
 
-std::vector<YAML::Node> load_documents(const YamlReader& r, const std::string& text) {
-  try {
-    return YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    r.fail(e.mark, "", "invalid YAML: " + e.msg);
-  }
-}
-
 }  // namespace
 
 WorkflowSpec parse_workflow(const std::string& text, const std::string& origin, const std::string& base_dir) {
   YamlReader r(origin, base_dir);
 
   // Step 1: one YAML document holding a mapping.
-  std::vector<YAML::Node> docs = load_documents(r, text);
+  std::vector<YAML::Node> docs = r.load(text);
   if (docs.empty() || (docs.size() == 1 && docs[0].IsNull()))
     r.fail(YAML::Mark::null_mark(), "", "the workflow is empty (write at least `workflow:` and `model:`)");
   if (docs.size() > 1)

@@ -1,11 +1,13 @@
 // A sweep's tuples: the grid's cartesian product, the YAML list, or the rows of a CSV/JSONL file. Files
 // are read when the sweep is expanded (not at parse time), so errors there name FILE:LINE of the data.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 #include "spec/parse.hpp"
 
 namespace sv::spec {
@@ -15,7 +17,7 @@ using core::ConfigError;
 namespace {
 
 [[noreturn]] void fail_at(const std::string& file, size_t line, const std::string& what) {
-  throw ConfigError(file + ":" + std::to_string(line) + ": " + what);
+  throw ConfigError(core::escape_line(file + ":" + std::to_string(line) + ": " + what));
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -29,6 +31,12 @@ std::string read_text(const std::string& file) {
   text << in.rdbuf();
   std::string s = text.str();
   if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) s.erase(0, 3);  // spreadsheet exports often start with a BOM
+  // Decoded once, here: every cell goes on into JSON, the store and the wire, which hold only UTF-8.
+  if (auto at = core::invalid_utf8_at(s)) {
+    size_t line = 1 + static_cast<size_t>(std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(*at), '\n'));
+    fail_at(file, line, "not UTF-8 text (" + core::describe_invalid_byte(s, *at) +
+                            "; save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 " + file + "`)");
+  }
   return s;
 }
 

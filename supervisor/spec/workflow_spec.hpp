@@ -59,6 +59,11 @@ struct SweepSpec {
 
 enum class ShellMode { embedded, isolated };
 
+/// The most worker ranks a run may have (`resources.workers`, `--workers`, `--nodes`): rank 0 alone
+/// dispatches and commits for all of them, and 65,536 is already more GPUs than the largest machines hold
+/// in one job; a bigger number is a typo.
+inline constexpr int kMaxWorkers = 65536;
+
 struct ResourcesSpec {
   int workers = 2;
   std::vector<std::string> preload;  // Python modules imported when a worker starts

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <filesystem>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
+#include "spec/yaml_guard.hpp"
 #include "spec/yaml_json.hpp"
 
 namespace sv::spec {
@@ -69,12 +72,22 @@ const Field* Mapping::find(std::string_view key) const {
 YamlReader::YamlReader(std::string origin, std::string base_dir)
     : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
 
+std::vector<YAML::Node> YamlReader::load(const std::string& text) const {
+  check_yaml_text(*this, text);
+  try {
+    return YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    fail(e.mark, "", "invalid YAML: " + e.msg);
+  }
+}
+
 Field YamlReader::root(const YAML::Node& doc) const { return Field{doc, "", doc.Mark(), ""}; }
 
 void YamlReader::fail(const YAML::Mark& mark, const std::string& path, const std::string& what) const {
   std::string where = origin_;
   if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
-  throw ConfigError(where + ": " + (path.empty() ? "" : path + ": ") + what);
+  // Escaped: a key holding a newline or NUL must not split or cut the one line (values are quoted by describe).
+  throw ConfigError(core::escape_line(where + ": " + (path.empty() ? "" : path + ": ") + what));
 }
 
 std::string YamlReader::describe(const YAML::Node& node) {
@@ -122,20 +135,28 @@ double YamlReader::number(const Field& f, double min, const std::string& hint) c
   Json v = f.node.IsScalar() ? yaml_to_json(f.node) : Json();
   std::string tail = hint.empty() ? "" : " (" + hint + ")";
   if (!v.is_number() || v.get<double>() < min) {
-    // Bounds are whole numbers in practice; print 0, not 0.000000.
-    std::string bound = min == static_cast<double>(static_cast<long long>(min))
-                            ? std::to_string(static_cast<long long>(min))
-                            : Json(min).dump();
-    fail(f, "expected a number ≥ " + bound + ", got " + describe(f.node) + tail);
+    // No lower bound (-inf) is "a number" (JSON would print the bound as null); bounds are whole numbers
+    // in practice, so print 0, not 0.000000.
+    std::string bound = !std::isfinite(min) ? ""
+                        : min == static_cast<double>(static_cast<long long>(min))
+                            ? " ≥ " + std::to_string(static_cast<long long>(min))
+                            : " ≥ " + Json(min).dump();
+    fail(f, "expected a number" + bound + ", got " + describe(f.node) + tail);
   }
   return v.get<double>();
 }
 
 int YamlReader::integer(const Field& f, int min, const std::string& hint) const {
+  return integer(f, min, INT_MAX, hint);
+}
+
+int YamlReader::integer(const Field& f, int min, int max, const std::string& hint) const {
   Json v = f.node.IsScalar() ? yaml_to_json(f.node) : Json();
-  if (!v.is_number_integer() || v.get<std::int64_t>() < min || v.get<std::int64_t>() > INT_MAX)
-    fail(f, "expected an integer ≥ " + std::to_string(min) + ", got " + describe(f.node) +
-                (hint.empty() ? "" : " (" + hint + ")"));
+  if (!v.is_number_integer() || v.get<std::int64_t>() < min || v.get<std::int64_t>() > max) {
+    std::string range = max == INT_MAX ? "≥ " + std::to_string(min)
+                                       : "from " + std::to_string(min) + " to " + std::to_string(max);
+    fail(f, "expected an integer " + range + ", got " + describe(f.node) + (hint.empty() ? "" : " (" + hint + ")"));
+  }
   return static_cast<int>(v.get<std::int64_t>());
 }
 

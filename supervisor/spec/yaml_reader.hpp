@@ -43,6 +43,9 @@ class YamlReader {
   const std::string& origin() const { return origin_; }
   const std::string& base_dir() const { return base_dir_; }
 
+  /// Every document of `text`, after check_yaml_text (UTF-8, bounded aliases); a syntax error fails at its line.
+  std::vector<YAML::Node> load(const std::string& text) const;
+
   /// The whole document as a field with an empty path.
   Field root(const YAML::Node& doc) const;
 
@@ -58,6 +61,7 @@ class YamlReader {
   std::string string(const Field& f) const;
   double number(const Field& f, double min, const std::string& hint = "") const;
   int integer(const Field& f, int min, const std::string& hint = "") const;
+  int integer(const Field& f, int min, int max, const std::string& hint = "") const;
   bool boolean(const Field& f) const;
   /// The items of a sequence as fields (`path[i]`, each with its own line).
   std::vector<Field> items(const Field& f) const;

@@ -175,12 +175,15 @@ Store::Store(sqlite3* db, std::string path, bool writable)
 Store::~Store() {
   if (committer_.joinable()) committer_.join();
   if (writable_ && (pending_writes() > 0 || commit_error_)) {
+    const bool told = failure_reported_;
     try {
       flush();
     } catch (const std::exception& e) {
-      // A destructor cannot throw; the caller should have flushed (and seen the error) before closing.
-      std::cerr << "supervisor: " << e.what() << " (" << pending_writes()
-                << " buffered writes lost when the store was closed)\n";
+      // A destructor cannot throw. When the caller already had these writes' failure (and says so), a second
+      // line would only repeat it; otherwise this is the one place the loss can be told.
+      if (!told)
+        std::cerr << "supervisor: " << e.what() << " (" << pending_writes()
+                  << " buffered writes were never committed: the store was closed before a flush)\n";
     }
   }
   flush_stmts_.reset();  // statements must be finalized before the connection can really close

@@ -184,6 +184,7 @@ class Store {
     void merge_older(Buffers&& older);
   };
   void exec(const char* sql);
+  Buffers& buffer();  // buffers_ for a new write
   void require_writable(const char* operation) const;  // throws StoreError on a read_only store
   void commit(const Buffers& b);                        // one transaction; throws StoreError
   void write_buffers(detail::FlushStatements& st, const Buffers& b);  // inside commit()'s transaction
@@ -199,6 +200,9 @@ class Store {
   mutable Buffers committing_;                  // what committer_ is writing
   std::atomic<bool> commit_finished_{false};    // committer_ is done (it may still need joining)
   mutable std::optional<std::string> commit_error_;
+  // The buffered writes are exactly those whose failed commit the caller was last told of (by a throw from
+  // flush() or a wait): closing then need not report them a second time.
+  mutable bool failure_reported_ = false;
   std::unique_ptr<detail::FlushStatements> flush_stmts_;  // prepared on first flush, reused after
 };
 

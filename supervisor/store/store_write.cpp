@@ -56,38 +56,38 @@ std::string recorded_node(sqlite3* db, const std::string& path, std::int64_t id)
 
 void Store::put_task(const TaskRow& row) {
   require_writable("put_task");
-  buffers_.tasks.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
+  buffer().tasks.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
 }
 
 void Store::put_task(TaskRow&& row) {
   require_writable("put_task");
   std::int64_t id = row.id;
-  buffers_.tasks.insert_or_assign(id, std::move(row));
+  buffer().tasks.insert_or_assign(id, std::move(row));
 }
 
 void Store::add_metric(MetricRow row) {
   require_writable("add_metric");
-  buffers_.metrics.push_back(std::move(row));
+  buffer().metrics.push_back(std::move(row));
 }
 
 void Store::add_artifact(ArtifactRow row) {
   require_writable("add_artifact");
-  buffers_.artifacts.push_back(std::move(row));
+  buffer().artifacts.push_back(std::move(row));
 }
 
 void Store::add_event(const std::string& kind, const std::string& message, double time) {
   require_writable("add_event");
-  buffers_.events.push_back(Event{kind, message, time});
+  buffer().events.push_back(Event{kind, message, time});
 }
 
 void Store::set_run_status(const std::string& status) {
   require_writable("set_run_status");
-  buffers_.run_status = status;
+  buffer().run_status = status;
 }
 
 void Store::touch() {
   require_writable("touch");
-  buffers_.touch = true;
+  buffer().touch = true;
 }
 
 std::size_t Store::Buffers::size() const {
@@ -109,6 +109,11 @@ void Store::Buffers::merge_older(Buffers&& older) {
 
 std::size_t Store::pending_writes() const { return buffers_.size(); }
 
+Store::Buffers& Store::buffer() {
+  failure_reported_ = false;  // a new write: what the caller was told about the old ones no longer covers it
+  return buffers_;
+}
+
 sqlite3* Store::conn() const {
   wait_for_commit();
   return db_;
@@ -121,6 +126,7 @@ void Store::wait_for_commit() const {
     commit_error_.reset();
     buffers_.merge_older(std::move(committing_));
     committing_ = Buffers{};
+    failure_reported_ = true;
     throw core::StoreError(error);
   }
 }
@@ -184,7 +190,12 @@ void Store::flush() {
     // Its writes are buffered again: the commit below retries them, and throws if it fails too.
   }
   if (buffers_.size() == 0) return;
-  commit(buffers_);
+  try {
+    commit(buffers_);
+  } catch (const core::StoreError&) {
+    failure_reported_ = true;  // the caller hears of these writes' failure now
+    throw;
+  }
   buffers_ = Buffers{};
 }
 

@@ -68,7 +68,7 @@ def test_bad_values_fail_with_one_line_before_anything_is_written(tmp_path):
     wf = tmp_path / "wf.yaml"
     wf.write_text(WORKFLOW)
     for args, message in [
-        (["--walltime", "90"], "--walltime '90': expected H:MM:SS"),
+        (["--walltime", "1:99:99"], "--walltime '1:99:99': expected H:MM:SS"),
         (["--queue", "debug;reboot"], "--queue 'debug;reboot': expected letters"),
         (["--site", "nowhere"], "site 'nowhere': no nowhere.yaml"),
         (["--out", tmp_path / "my run"], "the run directory goes into scheduler directives"),

@@ -135,13 +135,15 @@ TEST_CASE("shell quoting and walltimes", "[site]") {
   CHECK(shell_quote("") == "''");
   CHECK(shell_quote("a b") == "'a b'");
   CHECK(shell_quote("it's") == "'it'\\''s'");
-  CHECK(parse_walltime("1:00:00") == 3600);
-  CHECK(parse_walltime("48:00:00") == 48 * 3600);
-  CHECK(parse_walltime("0:00:30") == 30);
-  CHECK(parse_walltime("0:00:00") == -1);
-  CHECK(parse_walltime("1:60:00") == -1);
-  CHECK(parse_walltime("1:00") == -1);
-  CHECK(parse_walltime("1:00:00:00") == -1);
-  CHECK(parse_walltime("a:00:00") == -1);
+  // The grammar is core::parse_walltime's (tests/cpp/core/walltime_test.cpp); directives take whole seconds.
+  CHECK(whole_walltime("1:00:00") == 3600);
+  CHECK(whole_walltime("48:00:00") == 48 * 3600);
+  CHECK(whole_walltime("0:00:30") == 30);
+  CHECK(whole_walltime("1:00") == 60);
+  CHECK(whole_walltime("90.2") == 91);
+  CHECK(whole_walltime("0:00:00") == -1);
+  CHECK(whole_walltime("1:60:00") == -1);
+  CHECK(whole_walltime("1:00:00:00") == -1);
+  CHECK(whole_walltime("a:00:00") == -1);
   CHECK(format_walltime(3723) == "1:02:03");
 }

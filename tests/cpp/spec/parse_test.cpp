@@ -253,9 +253,9 @@ TEST_CASE("an app model needs a non-empty command and other kinds refuse one") {
 
 TEST_CASE("resources and objective values are checked") {
   CHECK(error_of("workflow: hpo\n" + kModel + "resources:\n  workers: two\n") ==
-        "hpo.yaml:5: resources.workers: expected an integer ≥ 1, got \"two\"");
+        "hpo.yaml:5: resources.workers: expected an integer from 1 to 65536, got \"two\"");
   CHECK(error_of("workflow: hpo\n" + kModel + "resources:\n  workers: 0\n") ==
-        "hpo.yaml:5: resources.workers: expected an integer ≥ 1, got 0");
+        "hpo.yaml:5: resources.workers: expected an integer from 1 to 65536, got 0");
   CHECK(error_of("workflow: hpo\n" + kModel + "objective:\n  goal: lowest\n") ==
         "hpo.yaml:5: objective.goal: expected one of minimize, maximize, got \"lowest\"");
   CHECK(error_of("workflow: hpo\n" + kModel + "objective: {mode: median}\n") ==
