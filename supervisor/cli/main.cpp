@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "With --resume: go on even though the workflow file changed");
   std::string run_walltime, resume_walltime;
   run_cmd->add_option("--walltime", run_walltime,
-                      "Allocation length (H:MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
+                      "Allocation length (H:MM:SS, MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
   run_cmd->add_option("--drain-margin", run.drain_margin_s, "Seconds before walltime to drain (default 10%)")
       ->check(seconds(true));
 
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
       ->check(whole_number(1, sv::spec::kMaxWorkers));
   resume_cmd->add_flag("--force", resume.force, "Go on even though the workflow file changed since the run started");
   resume_cmd->add_option("--walltime", resume_walltime,
-                         "Allocation length (H:MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
+                         "Allocation length (H:MM:SS, MM:SS or seconds; default SV_WALLTIME_S): drain before it ends");
   resume_cmd->add_option("--drain-margin", resume.drain_margin_s, "Seconds before walltime to drain (default 10%)")
       ->check(seconds(true));
 

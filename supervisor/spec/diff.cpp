@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include "core/errors.hpp"
+#include "spec/yaml_guard.hpp"
+
 namespace sv::spec {
 
 namespace {
@@ -19,6 +22,14 @@ std::string canonical(const YAML::Node& n) {
 
 std::vector<std::string> changed_sections(const std::string& before, const std::string& after) {
   YAML::Node a, b;
+  try {
+    // Emitting expands aliases: a file that became an alias bomb must not hang the comparison.
+    YamlReader guard("", "");
+    check_yaml_text(guard, before);
+    check_yaml_text(guard, after);
+  } catch (const core::ConfigError&) {
+    return {"(the whole file)"};
+  }
   try {
     a = YAML::Load(before);
     b = YAML::Load(after);

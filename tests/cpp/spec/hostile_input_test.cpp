@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "spec/diff.hpp"
 #include "spec/parse.hpp"
 #include "spec_test_util.hpp"
 
@@ -97,4 +98,10 @@ TEST_CASE("resources.workers is bounded by kMaxWorkers", "[spec][hostile]") {
   CHECK(parse_workflow("workflow: sweep\nmodel: {kind: noop}\n" + kTail + "resources: {workers: 65536}\n",
                        "wf.yaml", "")
             .resources.workers == 65536);
+}
+
+TEST_CASE("a workflow file that became an alias bomb compares as wholly changed, without expanding it",
+          "[spec][hostile]") {
+  std::string good = kHead + "    a0: [lol]\n" + kTail;
+  CHECK(changed_sections(good, alias_bomb(10, 9)) == std::vector<std::string>{"(the whole file)"});
 }
