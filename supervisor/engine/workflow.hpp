@@ -48,6 +48,7 @@ struct WorkflowEnv {
   std::vector<store::TaskRow> previous;  // a resumed run: every task earlier sessions recorded
   int workers = 1;
   bool start_optimizer = true;  // false: validate only (no optimizer thread is started)
+  double optimizer_time_s = 0;  // a resumed search: optimizer time earlier sessions used (max_time)
 };
 
 /// Builds the workflow a spec names. Throws core::ConfigError for inputs it cannot run (a sweep file
