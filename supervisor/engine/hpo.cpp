@@ -194,10 +194,11 @@ void HpoWorkflow::finish(Graph& graph) {
 
 void HpoWorkflow::poll(Graph& graph) {
   if (!port_ || (closed_ && !accepting_ && fatal_)) return;
-  while (!ended_ && take(graph, 0)) {
-  }
+  // Before the messages: points proposed once the budget is spent (a resumed run's, say) are not taken.
   if (accepting_ && spec_.optimizer.max_time_s > 0 && optimizer_time() >= spec_.optimizer.max_time_s)
     stop("max_time");
+  while (!ended_ && take(graph, 0)) {
+  }
   // max_time counts across sessions: keep the store's total current, so a killed session loses little.
   if (core::mono_now() - last_time_record_ >= kTimeRecordIntervalS) record_time();
 }
