@@ -65,6 +65,9 @@ class Config:
         path = opt.get("path") or []
         self.path = [path] if isinstance(path, str) else list(path)
         self.settings = opt.get("settings")
+        if self.options.get("push_settings") and self.settings is None:
+            raise ConfigError("optimizer.options.push_settings: there are no settings to push "
+                              "(add optimizer.settings)")
         try:
             self.space = Space(data.get("space") or [])
         except ValueError as err:
