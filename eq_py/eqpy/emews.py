@@ -101,7 +101,9 @@ class Adapter:
 
     def _next(self, idle_limit=None):
         """The algorithm's next message; None once its thread has ended with nothing left to read
-        (or, with idle_limit, after that many seconds of silence)."""
+        (or, with idle_limit, after that many seconds of silence or once it waits in IN_get). An
+        algorithm waiting in IN_get while nothing is queued for it, before DONE, is a deadlock:
+        EmewsError."""
         waited = deadlocked = 0.0
         while True:
             try:
@@ -114,6 +116,8 @@ class Adapter:
                     return None
                 stuck = self.runner.in_get_waiting and self.in_q.empty() and self.out_q.empty()
                 deadlocked = deadlocked + POLL_S if stuck else 0.0
+                if deadlocked >= DEADLOCK_S and idle_limit is not None:
+                    return None  # after DONE: it waits for nothing more to do; the search is over
                 if deadlocked >= DEADLOCK_S:
                     hint = ("" if self.cfg.options.get("push_settings") else
                             " (an algorithm that waits for its settings before asking needs "

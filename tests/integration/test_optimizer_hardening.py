@@ -244,3 +244,25 @@ resources: {{workers: 1}}
     assert by_x[1]["status"] == "done" and by_x[1]["objective"] == 0.3   # the best epoch, not the last
     assert by_x[3]["status"] == "failed"
     assert "objective 'val_loss' is NaN" in by_x[3]["error"]
+
+
+def test_objective_mode_and_nan_apply_to_r_models(supervisor, write_yaml, tmp_path):
+    model = tmp_path / "history_model.R"
+    model.write_text(textwrap.dedent("""
+        train <- function(params) {
+          if (params$x < 2) list(val_loss = c(0.9, 0.3, 0.6)) else list(val_loss = NaN)
+        }
+    """))
+    wf = write_yaml(f"""
+workflow: sweep
+model: {{kind: r, entry: "{model}:train"}}
+objective: {{metric: val_loss, mode: max}}
+sweep: {{grid: {{x: [1, 3]}}}}
+resources: {{workers: 1}}
+""")
+    run = supervisor("run", wf, timeout=180)
+    by_x = {json.loads(t["params"])["x"]: t for t in run.tasks()}
+    assert by_x[1]["status"] == "done" and by_x[1]["objective"] == 0.9, by_x[1]["error"]
+    assert by_x[3]["status"] == "failed"
+    # R writes NaN as null (jsonlite): the same rule fails the task, saying which.
+    assert "objective 'val_loss' is null" in by_x[3]["error"]

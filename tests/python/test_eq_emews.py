@@ -335,3 +335,19 @@ def test_an_algorithm_catching_exception_around_in_get_still_ends_on_stop():
     eqpy.stop(runner)
     runner.join(10)
     assert not runner.is_alive() and runner.exc == "Stopped by the supervisor"
+
+
+def test_an_algorithm_waiting_in_in_get_after_done_ends_the_search_normally(algorithm):
+    opt = algorithm('''
+        import eqpy
+        def run():
+            eqpy.OUT_put('{"x": 1}')
+            eqpy.IN_get()
+            eqpy.OUT_put("DONE")
+            eqpy.OUT_put("final words")
+            eqpy.IN_get()          # as after EMEWS's last message: nothing more will come
+    ''', name="me_noop")
+    engine = FakeEngine({"optimizer": opt}, lambda p: p["x"]).run()
+    assert engine.abort is None, engine.abort
+    assert engine.done is not None
+    assert [e["message"] for e in engine.events if e["kind"] == "final"] == ["final words"]
