@@ -1,9 +1,7 @@
 #include "engine/hpo.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "core/clock.hpp"
 

@@ -46,7 +46,7 @@ struct ModelSpec {
 struct ObjectiveSpec {
   std::string metric = "val_loss";
   ObjectiveGoal goal = ObjectiveGoal::minimize;
-  ObjectiveMode mode = ObjectiveMode::last;  // which epoch of a history counts (model runner)
+  ObjectiveMode mode = ObjectiveMode::last;  // which epoch of a history counts (every model kind)
 };
 
 /// A sweep's tuples: exactly one source. `grid` keeps YAML key order (first key varies slowest).
