@@ -183,10 +183,18 @@ void HpoWorkflow::finish(Graph& graph) {
   if (!port_) return;
   // The optimizer's last words (best point, Pareto front, final population, or the traceback of a crash)
   // follow its last result. After the stop nothing more goes to it, so it ends: take every message until
-  // its thread has returned. A hung optimizer ends through the watchdog (optimizer.options.hang_timeout).
+  // its thread has returned. A hung optimizer ends through the watchdog (optimizer.options.hang_timeout), a
+  // drain at the latest when it stops waiting for running tasks (finish_by).
   if (accepting_) stop("finished");
   port_->close();
-  while (!ended_) take(graph, /*wait_s=*/0.05);
+  while (!ended_) {
+    if (finish_by > 0 && core::wall_now() >= finish_by) {
+      // A drain: the allocation ends soon; the replaying optimizer of the next session takes over.
+      if (record_event) record_event("optimizer:finish", "walltime drain: stopped waiting for the optimizer's last message");
+      break;
+    }
+    take(graph, /*wait_s=*/0.05);
+  }
   record_time();
 }
 

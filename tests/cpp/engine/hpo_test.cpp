@@ -3,6 +3,7 @@
 
 #include <deque>
 
+#include "core/clock.hpp"
 #include "engine/hpo.hpp"
 #include "spec/parse.hpp"
 
@@ -242,4 +243,21 @@ TEST_CASE("max_time counts the optimizer time earlier sessions recorded") {
   REQUIRE(!recorded.empty());
   CHECK(recorded.back().first == "optimizer:time");
   CHECK(core::Json::parse(recorded.back().second)["total_s"].get<double>() >= 75);
+}
+
+TEST_CASE("during a drain finish stops waiting for the optimizer once the drain's deadline has passed") {
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(), std::move(port));
+  std::vector<std::pair<std::string, std::string>> events;
+  wf.record_event = [&](const std::string& k, const std::string& m) { events.emplace_back(k, m); };
+  Graph g;
+  wf.start(g);
+  p->ending = false;  // an optimizer deep in a computation: it would never end by itself here
+  wf.finish_by = core::wall_now() - 1;
+  wf.finish(g);
+  CHECK(p->closed);
+  bool noted = false;
+  for (const auto& e : events) noted = noted || e.first == "optimizer:finish";
+  CHECK(noted);
 }
