@@ -6,6 +6,10 @@ nothing at all after streaming their epochs through ``ctx.report``. This module
 adapts them to one shape and picks the objective. A NaN, infinite or missing
 objective is a failed evaluation with a message that says which, because an
 optimizer fed a silent NaN learns garbage.
+
+The rule in ``pick_objective`` is the one every model kind follows: R and app
+models get theirs from ``core::pick_objective`` (supervisor/core/json_util.hpp),
+and both are held to the same cases, tests/data/objective_cases.json.
 """
 import math
 from collections.abc import Mapping

@@ -8,6 +8,13 @@ the runner thread itself puts ``EQPY_ABORT`` and then the traceback text on ``ou
 instead of the reader only finding out after its next (4-60 s) timeout. The reader's old fallback
 (thread dead and queue empty -> ``EQPY_ABORT``, then the traceback or "Exited normally") is kept.
 
+A second difference: when the supervisor ends a search (a budget stop) while the algorithm waits in
+``IN_get()``, that call raises ``EqpyStop``, a ``BaseException`` (like ``SystemExit``, so an
+algorithm's ``except Exception`` does not catch it), and the runner treats it as a normal end.
+Upstream EMEWS never answers a waiting ``IN_get()`` at all (the thread dies with the process); a
+text such as ``EQPY_ABORT`` would instead be parsed by the algorithm as results and kill it with a
+traceback nobody reads.
+
 The supervisor's own optimizers and host live in the submodules (``eqpy.host.main`` is what the
 C++ engine calls); importing this package imports none of them, so it stays cheap.
 """
@@ -17,6 +24,13 @@ import threading
 import traceback
 
 EQPY_ABORT = "EQPY_ABORT"
+
+
+class EqpyStop(BaseException):
+    """Raised by IN_get() once the supervisor has ended the search: the algorithm's thread ends."""
+
+
+_STOP = object()  # put on input_q by the supervisor's side to raise EqpyStop in a waiting IN_get
 
 input_q = q.Queue()
 output_q = q.Queue()
@@ -50,10 +64,13 @@ class ThreadRunner(threading.Thread):
         self.runnable = runnable
         self.exc = "Exited normally"
         self.eqpy_queues = (input_q, output_q)
+        self.in_get_waiting = False  # blocked in IN_get (read by the supervisor's side)
 
     def run(self):
         try:
             self.runnable.run()
+        except EqpyStop:
+            self.exc = "Stopped by the supervisor"
         except BaseException:  # noqa: B902 - as EMEWS: anything that ends run() is reported
             self.exc = traceback.format_exc()
             self.eqpy_queues[1].put(EQPY_ABORT)
@@ -109,5 +126,25 @@ def OUT_put(string_params):  # noqa: N802 - EMEWS's name
 
 
 def IN_get():  # noqa: N802 - EMEWS's name
-    """The other side -> ME algorithm; blocks until a message arrives."""
-    return _queues()[0].get()
+    """The other side -> ME algorithm; blocks until a message arrives. Raises EqpyStop once the
+    supervisor has ended the search."""
+    me = threading.current_thread()
+    waiting = hasattr(me, "in_get_waiting")
+    if waiting:
+        me.in_get_waiting = True
+    try:
+        message = _queues()[0].get()
+    finally:
+        if waiting:
+            me.in_get_waiting = False
+    if message is _STOP:
+        _queues()[0].put(_STOP)  # an algorithm that catches it and asks again gets it again
+        raise EqpyStop()
+    return message
+
+
+def stop(runner=None):
+    """The supervisor's side: a waiting (or the next) IN_get of ``runner`` raises EqpyStop."""
+    runner = runner or p
+    if runner is not None:
+        runner.eqpy_queues[0].put(_STOP)

@@ -13,7 +13,13 @@ POLICIES = ("penalize", "ignore", "retry")
 
 
 class ConfigError(ValueError):
-    """A config value the Python side cannot work with."""
+    """A config value the Python side cannot work with. ``key``: the YAML key path it is about
+    (``optimizer.options.n_startup``), so ``supervisor validate`` can point at its line; by default
+    the text before the first ``": "``."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key or str(message).split(": ", 1)[0]
 
 
 class Config:
@@ -41,13 +47,27 @@ class Config:
         if self.on_failure not in POLICIES:
             raise ConfigError(f"optimizer.on_failure: unknown {self.on_failure!r} "
                               f"({', '.join(POLICIES)})")
-        self.options = opt.get("options") or {}
-        if not isinstance(self.options, dict):
+        options = opt.get("options") or {}
+        if not isinstance(options, dict):
             raise ConfigError("optimizer.options: expected an object")
+        options = dict(options)
+        # Read by the C++ host's watchdog (eq/queues.hpp), for every optimizer, as for R.
+        hang = options.pop("hang_timeout", 300)
+        if isinstance(hang, bool) or not isinstance(hang, (int, float)) or hang < 0:
+            raise ConfigError(f"optimizer.options.hang_timeout: expected seconds >= 0 (0 turns "
+                              f"the watchdog off), got {hang!r}")
+        self.hang_timeout = float(hang)
+        if self.name == "emews":
+            from .emews import check_options
+            options = check_options(options)
+        self.options = options
         self.module = opt.get("module")
         path = opt.get("path") or []
         self.path = [path] if isinstance(path, str) else list(path)
         self.settings = opt.get("settings")
+        if self.options.get("push_settings") and self.settings is None:
+            raise ConfigError("optimizer.options.push_settings: there are no settings to push "
+                              "(add optimizer.settings)")
         try:
             self.space = Space(data.get("space") or [])
         except ValueError as err:

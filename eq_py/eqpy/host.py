@@ -10,6 +10,7 @@ import traceback
 from . import bridge
 from .config import Config, ConfigError
 from .driver import Driver
+from .emews import EmewsError
 from .exchange import Exchange
 from .objectives import History, Scorer
 from .optimizer import make_optimizer
@@ -39,24 +40,37 @@ def main(config_json):
         runner()
     except ConfigError as err:
         _abort(f"eqpy: {err}")
+    except EmewsError as err:  # the algorithm's side of the conversation went wrong: one line says how
+        _abort(str(err))
     except BaseException:  # noqa: B902 - the engine's thread gets a message, never an exception
         _abort(traceback.format_exc())
     return None
 
 
 def check(config_json):
-    """"" when the config is usable, else the one-line reason (for ``supervisor validate``: it
-    catches unknown optimizer options without running anything). Never raises."""
+    """"" when the config is usable, else the one-line reason. Never raises."""
+    problem = check_report(config_json)
+    return problem["message"] if problem else ""
+
+
+def check_report(config_json):
+    """None when the config is usable, else ``{"key": ..., "message": ...}``: the YAML key path the
+    problem is about (``optimizer.options.n_startupp``) and the one-line reason, so ``supervisor
+    validate`` (and ``submit``, ``run``) can name the line; ``what`` is the reason without the key. It builds the optimizer, as ``main``
+    would, but runs nothing. Never raises."""
     try:
         cfg = Config(config_json)
-        if cfg.name == "emews":
-            return ""
-        build(cfg, Exchange(send=lambda message: None, receive=lambda: {"type": "stop"}))
-        return ""
+        if cfg.name != "emews":  # an EMEWS algorithm's module runs code when imported: not here
+            build(cfg, Exchange(send=lambda message: None, receive=lambda: {"type": "stop"}))
+        return None
     except ConfigError as err:
-        return f"eqpy: {err}"
+        text = str(err)
+        head, sep, rest = text.partition(": ")
+        what = rest if sep and " " not in head else text  # the key is said by "key" already
+        return {"key": err.key, "what": what, "message": f"eqpy: {text}"}
     except BaseException as err:  # noqa: B902 - a check reports, it does not fail
-        return f"eqpy: {type(err).__name__}: {err}"
+        what = f"{type(err).__name__}: {err}"
+        return {"key": "optimizer", "what": what, "message": f"eqpy: {what}"}
 
 
 def _abort(text):

@@ -30,7 +30,8 @@ class Optimizer:
         unknown = sorted(set(options) - set(self.OPTIONS))
         if unknown:
             raise ConfigError(f"optimizer.options: unknown for {self.name}: {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(self.OPTIONS)) or 'none'})")
+                              f"(known: {', '.join(sorted(self.OPTIONS)) or 'none'})",
+                              key=f"optimizer.options.{unknown[0]}")
         self.options = {**self.OPTIONS, **options}
         self.asked = 0
         self.told = 0

@@ -20,12 +20,14 @@
 #include "cli/commands.hpp"
 #include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
+#include "cli/preflight.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/summary.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
+#include "engine/hpo.hpp"
 #include "engine/server.hpp"
 #include "engine/workflow.hpp"
 #include "shell/shell.hpp"
@@ -160,7 +162,9 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   auto session_id = store.begin_session(session);
   site::bind_gpus(0);  // the server takes no GPU (a no-op unless job.sh asks for GPU binding)
 
-  auto workflow = engine::make_workflow(spec, engine::WorkflowEnv{out_dir, previous, comm.size() - 1, true});
+  engine::WorkflowEnv env{out_dir, previous, comm.size() - 1, true};
+  if (spec.kind == spec::WorkflowKind::hpo) env.optimizer_time_s = engine::recorded_optimizer_time(store.events());
+  auto workflow = engine::make_workflow(spec, env);
   engine::ServerOptions options;
   int retries = spec.model.retries;
   // `on_failure: retry` asks the engine to run a failed evaluation again before the optimizer hears of it.
@@ -369,6 +373,7 @@ int cmd_run(const RunArgs& args) {
   // running this same command in every rank.
   JobPlan plan = plan_job(args);
   engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, 1, false});
+  preflight(plan.spec, Checks::optimizer);
   int workers = args.workers > 0 ? args.workers : plan.spec.resources.workers;
   std::vector<std::string> command = {self_executable()};
   if (args.workflow.empty()) {

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/preflight.hpp"
 #include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
 #include "core/clock.hpp"
@@ -102,6 +103,7 @@ int cmd_submit(const SubmitArgs& args) {
   // Step 1: the inputs, each checked before anything is written.
   spec::WorkflowSpec spec = spec::load_workflow(args.workflow);
   engine::make_workflow(spec, engine::WorkflowEnv{"", {}, spec.resources.workers, false});
+  preflight(spec, Checks::optimizer);
   site::SiteSpec site = site::find_site(args.site.empty() ? spec.site : args.site);
   int walltime = 0;
   if (!args.walltime.empty()) {

@@ -12,8 +12,29 @@ using Json = nlohmann::json;
 /// Top-level merge: keys of `over` replace those of `base`. Both must be objects (null counts as {}).
 Json merge_params(const Json& base, const Json& over);
 
-/// The objective a result carries: a bare number, or result[metric] when it is a number.
-/// Returns nullopt when absent or not a number; NaN/inf are returned as they are (callers decide policy).
-std::optional<double> objective_from_result(const Json& result, const std::string& metric);
+/// Parses JSON text as Python's json.dumps writes it: bare NaN, Infinity and -Infinity (outside strings) are
+/// read as those numbers, so a model's NaN objective is seen as NaN, not as unreadable text. A text that
+/// does not parse is returned as a discarded value (Json::is_discarded), as Json::parse(.., false) does.
+Json parse_result_json(const std::string& text);
+
+/// Which value of a per-epoch series is the objective (`objective.mode`).
+enum class ObjectiveMode { last, min, max };
+
+/// The objective picked from a result, or why there is none.
+struct PickedObjective {
+  std::optional<double> value;  // finite whenever set
+  std::string error;            // set exactly when value is not: "objective 'val_loss' is NaN", ...
+};
+
+/// The objective of a model's result, by the one rule every model kind follows (README "Objectives"; the
+/// Python runner's model_runner/objective.py implements the same rule, and tests/data/objective_cases.json
+/// holds the cases both must agree on):
+/// - a bare number is the objective;
+/// - with mode last, result[metric] first (the last element when it is a list), then the last epoch of
+///   result.history[metric]; with min / max the best finite epoch of the history (or of a list
+///   result[metric]) first, then result[metric];
+/// - result.objective is the last resort;
+/// - a NaN, infinite, null, non-number or missing objective is no objective: the task fails with `error`.
+PickedObjective pick_objective(const Json& result, const std::string& metric, ObjectiveMode mode);
 
 }  // namespace sv::core

@@ -1,9 +1,7 @@
 #include "engine/hpo.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "core/clock.hpp"
 
@@ -106,14 +104,37 @@ core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& r
   return config;
 }
 
+double recorded_optimizer_time(const std::vector<store::EventRow>& events) {
+  // Each record holds the running total, so the last one counts every earlier session.
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->kind != kOptimizerTimeEvent) continue;
+    core::Json j = core::Json::parse(it->message, nullptr, false);
+    if (j.is_object() && j.contains("total_s") && j["total_s"].is_number()) return j["total_s"].get<double>();
+  }
+  return 0;
+}
+
 HpoWorkflow::HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port,
-                         std::vector<store::TaskRow> previous)
-    : spec_(spec), port_(std::move(port)), previous_(std::move(previous)), max_evals_(spec.optimizer.max_evals) {
+                         std::vector<store::TaskRow> previous, double earlier_time_s)
+    : spec_(spec),
+      port_(std::move(port)),
+      previous_(std::move(previous)),
+      max_evals_(spec.optimizer.max_evals),
+      earlier_time_s_(earlier_time_s) {
   if (!port_) closed_ = true;
 }
 
+double HpoWorkflow::optimizer_time() const { return earlier_time_s_ + (core::mono_now() - started_); }
+
+void HpoWorkflow::record_time() {
+  if (!record_event || !port_) return;
+  double session = core::mono_now() - started_;
+  last_time_record_ = core::mono_now();
+  record_event(kOptimizerTimeEvent, core::Json{{"session_s", session}, {"total_s", earlier_time_s_ + session}}.dump());
+}
+
 void HpoWorkflow::start(Graph& graph) {
-  started_ = core::mono_now();
+  started_ = last_time_record_ = core::mono_now();
   // A resumed search: the nodes the optimizer proposed before, in proposal order.
   std::sort(previous_.begin(), previous_.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   for (const auto& row : previous_) {
@@ -160,30 +181,50 @@ void HpoWorkflow::stop(const std::string& reason) {
 
 void HpoWorkflow::finish(Graph& graph) {
   if (!port_) return;
-  // The optimizer's last words (best point, Pareto front, final population) follow its last result by a
-  // moment; give them a short while to arrive before the campaign closes.
+  // The optimizer's last words (best point, Pareto front, final population, or the traceback of a crash)
+  // follow its last result. After the stop nothing more goes to it, so it ends: take every message until
+  // its thread has returned. A hung optimizer ends through the watchdog (optimizer.options.hang_timeout), a
+  // drain at the latest when it stops waiting for running tasks (finish_by).
   if (accepting_) stop("finished");
-  double deadline = core::mono_now() + 2.0;
-  std::string message;
-  while (core::mono_now() < deadline) {
-    while (port_->try_receive(message)) handle(graph, message);
-    if (port_->finished()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  port_->close();
+  while (!ended_) {
+    if (finish_by > 0 && core::wall_now() >= finish_by) {
+      // A drain: the allocation ends soon; the replaying optimizer of the next session takes over.
+      if (record_event) record_event("optimizer:finish", "walltime drain: stopped waiting for the optimizer's last message");
+      break;
+    }
+    take(graph, /*wait_s=*/0.05);
   }
-  while (port_->try_receive(message)) handle(graph, message);
+  record_time();
 }
 
 void HpoWorkflow::poll(Graph& graph) {
   if (!port_ || (closed_ && !accepting_ && fatal_)) return;
-  std::string message;
-  while (port_->try_receive(message)) handle(graph, message);
-  if (!closed_ && port_->finished() && !port_->try_receive(message)) {
-    // The optimizer returned without saying done: nothing more will come.
-    closed_ = true;
-    accepting_ = false;
-  }
-  if (accepting_ && spec_.optimizer.max_time_s > 0 && core::mono_now() - started_ >= spec_.optimizer.max_time_s)
+  // Before the messages: points proposed once the budget is spent (a resumed run's, say) are not taken.
+  if (accepting_ && spec_.optimizer.max_time_s > 0 && optimizer_time() >= spec_.optimizer.max_time_s)
     stop("max_time");
+  while (!ended_ && take(graph, 0)) {
+  }
+  // max_time counts across sessions: keep the store's total current, so a killed session loses little.
+  if (core::mono_now() - last_time_record_ >= kTimeRecordIntervalS) record_time();
+}
+
+bool HpoWorkflow::take(Graph& graph, double wait_s) {
+  std::string message;
+  switch (port_->receive(message, wait_s)) {
+    case eq::Received::message:
+      handle(graph, message);  // every message taken off the queue is handled
+      return true;
+    case eq::Received::ended:
+      // The optimizer returned, and everything it said has been handled; without a done, nothing more comes.
+      ended_ = true;
+      closed_ = true;
+      accepting_ = false;
+      return false;
+    case eq::Received::nothing:
+      break;
+  }
+  return false;
 }
 
 void HpoWorkflow::handle(Graph& graph, const std::string& message) {
@@ -241,7 +282,7 @@ void HpoWorkflow::on_node_finished(Graph& graph, std::size_t index) {
     msg["tag"] = tag->second;
     tags_.erase(tag);
   }
-  if (port_ && !port_->finished()) port_->send(msg.dump());
+  if (port_ && !ended_) port_->send(msg.dump());
   after_result(n.objective, msg["ok"].get<bool>());
 }
 

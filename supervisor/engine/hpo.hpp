@@ -24,13 +24,22 @@ core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id,
                           bool done, std::optional<double> objective, const std::string& result,
                           const std::string& error);
 
+/// The event kind under which a search records its optimizer's running time: {"session_s", "total_s"}.
+inline constexpr const char* kOptimizerTimeEvent = "optimizer:time";
+/// How often a running search records it (and once more at its end).
+inline constexpr double kTimeRecordIntervalS = 30;
+
+/// The optimizer time earlier sessions of a run recorded (the last `optimizer:time` total), 0 when none:
+/// optimizer.max_time is a budget for the whole run, not for each session.
+double recorded_optimizer_time(const std::vector<store::EventRow>& events);
+
 class HpoWorkflow : public Workflow {
  public:
   /// `port` may be null for validation only (nothing is proposed then). `previous`: every task an earlier
   /// session recorded; their nodes are re-created first, under the same ids, so the engine has what the
-  /// replaying optimizer believes it proposed.
+  /// replaying optimizer believes it proposed. `earlier_time_s`: recorded_optimizer_time() of the run.
   HpoWorkflow(const spec::WorkflowSpec& spec, std::unique_ptr<eq::OptimizerPort> port,
-              std::vector<store::TaskRow> previous = {});
+              std::vector<store::TaskRow> previous = {}, double earlier_time_s = 0);
   void start(Graph& graph) override;
   void poll(Graph& graph) override;
   void finish(Graph& graph) override;
@@ -42,6 +51,11 @@ class HpoWorkflow : public Workflow {
 
  private:
   void handle(Graph& graph, const std::string& message);
+  /// Receives (waiting up to wait_s) and handles one message; false when there was none.
+  bool take(Graph& graph, double wait_s);
+  /// Seconds the optimizer has run: this session's plus what earlier sessions recorded.
+  double optimizer_time() const;
+  void record_time();
   void stop(const std::string& reason);
   void add_point(Graph& graph, const core::Json& point, bool resend);
   void after_result(std::optional<double> objective, bool ok);
@@ -53,8 +67,11 @@ class HpoWorkflow : public Workflow {
   std::size_t proposed_ = 0;
   std::size_t results_ = 0;
   double started_ = 0;
+  double earlier_time_s_ = 0;
+  double last_time_record_ = 0;
   bool accepting_ = true;
   bool closed_ = false;
+  bool ended_ = false;  // the optimizer's thread returned and all it sent has been handled
   std::optional<std::string> fatal_;
   std::unordered_map<std::size_t, core::Json> tags_;  // node index -> the optimizer's tag
 };

@@ -459,6 +459,7 @@ RunOutcome Server::run_loop() {
       backoff.idle();
     }
   }
+  if (draining_) workflow_.finish_by = options_.stop_at;
   workflow_.finish(graph_);
   shutdown_workers();
   if (!fatal_ && workflow_.fatal()) {

@@ -37,7 +37,7 @@ std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const Workflo
     port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(),
                                       {root});
   }
-  return std::make_unique<HpoWorkflow>(spec, std::move(port), env.previous);
+  return std::make_unique<HpoWorkflow>(spec, std::move(port), env.previous, env.optimizer_time_s);
 }
 }  // namespace
 

@@ -38,6 +38,10 @@ class Workflow {
   /// Total number of nodes when known in advance (for progress), else 0.
   virtual std::size_t expected_total() const { return 0; }
 
+  /// Set by the server before finish() during a walltime drain: the wall time by which finish() must
+  /// return (0: no limit), so waiting for an optimizer's last message never outlasts the allocation.
+  double finish_by = 0;
+
   /// Set by the server: records an event (kind, message) in the store.
   std::function<void(const std::string& kind, const std::string& message)> record_event;
 };
@@ -48,6 +52,7 @@ struct WorkflowEnv {
   std::vector<store::TaskRow> previous;  // a resumed run: every task earlier sessions recorded
   int workers = 1;
   bool start_optimizer = true;  // false: validate only (no optimizer thread is started)
+  double optimizer_time_s = 0;  // a resumed search: optimizer time earlier sessions used (max_time)
 };
 
 /// Builds the workflow a spec names. Throws core::ConfigError for inputs it cannot run (a sweep file

@@ -2,14 +2,14 @@
 // The queues live here in C++, so the server polls them without ever taking the GIL, and the optimizer's
 // blocking IN_get() waits with the GIL released.
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
 #include "eq/port.hpp"
+#include "eq/queues.hpp"
 #include "pyembed/interpreter.hpp"
 
 namespace sv::eq {
@@ -17,45 +17,26 @@ namespace sv::eq {
 namespace {
 
 // One optimizer per process (rank 0 runs one campaign), reached from the `_sv_eq` builtin module.
-struct Queues {
-  std::mutex mutex;
-  std::condition_variable to_optimizer_ready;
-  std::deque<std::string> to_engine, to_optimizer;
-  bool closed = false;
-};
 Queues g_queues;
 
 PyObject* sv_out_put(PyObject*, PyObject* args) {
   const char* s = nullptr;
   Py_ssize_t n = 0;
   if (!PyArg_ParseTuple(args, "s#", &s, &n)) return nullptr;
-  {
-    std::lock_guard<std::mutex> lock(g_queues.mutex);
-    g_queues.to_engine.emplace_back(s, static_cast<std::size_t>(n));
-  }
+  g_queues.put(std::string(s, static_cast<std::size_t>(n)));
   Py_RETURN_NONE;
 }
 
 PyObject* sv_in_get(PyObject*, PyObject*) {
-  std::string message;
-  bool closed = false;
+  std::optional<std::string> message;
   Py_BEGIN_ALLOW_THREADS  // the optimizer waits for the engine without holding up other Python threads
-  {
-    std::unique_lock<std::mutex> lock(g_queues.mutex);
-    g_queues.to_optimizer_ready.wait(lock, [] { return g_queues.closed || !g_queues.to_optimizer.empty(); });
-    if (!g_queues.to_optimizer.empty()) {
-      message = std::move(g_queues.to_optimizer.front());
-      g_queues.to_optimizer.pop_front();
-    } else {
-      closed = true;
-    }
-  }
+  message = g_queues.get();
   Py_END_ALLOW_THREADS
-  if (closed) {
+  if (!message) {
     PyErr_SetString(PyExc_EOFError, "the supervisor closed the optimizer's queue (the campaign is ending)");
     return nullptr;
   }
-  return PyUnicode_FromStringAndSize(message.data(), static_cast<Py_ssize_t>(message.size()));
+  return PyUnicode_FromStringAndSize(message->data(), static_cast<Py_ssize_t>(message->size()));
 }
 
 PyMethodDef g_methods[] = {
@@ -71,6 +52,7 @@ PyObject* init_module() { return PyModule_Create(&g_module); }
 class PythonOptimizer : public OptimizerPort {
  public:
   PythonOptimizer(std::string config_json, const std::vector<std::string>& python_path) {
+    g_queues.reset(hang_timeout_of(config_json), "the Python optimizer");
     pyembed::start({{"_sv_eq", &init_module}}, python_path);
     {
       // Import on this thread, so a missing eqpy fails the start with a clear message.
@@ -85,13 +67,9 @@ class PythonOptimizer : public OptimizerPort {
   }
 
   ~PythonOptimizer() override {
-    {
-      std::lock_guard<std::mutex> lock(g_queues.mutex);
-      g_queues.closed = true;
-    }
-    g_queues.to_optimizer_ready.notify_all();
-    // A thread blocked in in_get() returns at once; one deep in a computation is left to end with the
-    // process rather than holding up the campaign's exit.
+    g_queues.close();
+    // A thread blocked in in_get() returns at once; one deep in a computation (or hung) is left to end
+    // with the process rather than holding up the campaign's exit.
     for (int i = 0; i < 200 && !finished_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (finished_) {
       thread_.join();
@@ -100,23 +78,9 @@ class PythonOptimizer : public OptimizerPort {
     }
   }
 
-  bool try_receive(std::string& message) override {
-    std::lock_guard<std::mutex> lock(g_queues.mutex);
-    if (g_queues.to_engine.empty()) return false;
-    message = std::move(g_queues.to_engine.front());
-    g_queues.to_engine.pop_front();
-    return true;
-  }
-
-  void send(std::string message) override {
-    {
-      std::lock_guard<std::mutex> lock(g_queues.mutex);
-      g_queues.to_optimizer.push_back(std::move(message));
-    }
-    g_queues.to_optimizer_ready.notify_one();
-  }
-
-  bool finished() const override { return finished_; }
+  Received receive(std::string& message, double wait_s) override { return g_queues.receive(message, wait_s); }
+  void send(std::string message) override { g_queues.send(std::move(message)); }
+  void close() override { g_queues.close(); }
 
  private:
   void run(const std::string& config) {
@@ -126,13 +90,12 @@ class PythonOptimizer : public OptimizerPort {
       if (!r) {
         // eqpy.host.main never raises by contract; if it does, the engine still hears why.
         std::string tb = pyembed::fetch_error();
-        std::string msg = core::Json{{"type", "abort"}, {"message", tb}}.dump();
-        std::lock_guard<std::mutex> lock(g_queues.mutex);
-        g_queues.to_engine.push_back(msg);
+        g_queues.put(core::Json{{"type", "abort"}, {"message", tb}}.dump());
       }
       Py_XDECREF(r);
     }
     finished_ = true;
+    g_queues.mark_ended();
   }
 
   PyObject* main_ = nullptr;

@@ -6,8 +6,8 @@
 // wraps as EMEWS's OUT_put / IN_get; `.sv_in_try_get()` returns "" at once when nothing is queued.
 //
 // Unlike EMEWS, a dead or hung R thread does not block the campaign: an R error ends in an abort message
-// (tryCatch in host.R, and a C++ catch around it), and a watchdog turns "R busy, silent for
-// optimizer.options.hang_timeout seconds, while not waiting for the engine" into an abort.
+// (tryCatch in host.R, and a C++ catch around it), and the queues' watchdog (eq/queues.hpp) turns "R busy,
+// silent for optimizer.options.hang_timeout seconds, while not waiting for the engine" into an abort.
 #include <RInside.h>
 #include <pthread.h>
 #include <sys/resource.h>
@@ -22,64 +22,31 @@ extern uintptr_t R_CStackStart;
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <optional>
 #include <thread>
 
-#include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
 #include "eq/port.hpp"
+#include "eq/queues.hpp"
 
 namespace sv::eq {
 
 namespace {
 
-struct Queues {
-  std::mutex mutex;
-  std::condition_variable to_optimizer_ready;
-  std::deque<std::string> to_engine, to_optimizer;
-  bool closed = false;
-  bool waiting = true;      // R is blocked in IN_get (or not started): not "hung"
-  double last_activity = 0;  // mono time of R's last OUT_put / return from IN_get
-};
 Queues g_queues;
 
-void r_out_put(std::string s) {
-  std::lock_guard<std::mutex> lock(g_queues.mutex);
-  g_queues.to_engine.push_back(std::move(s));
-  g_queues.last_activity = core::mono_now();
-}
+void r_out_put(std::string s) { g_queues.put(std::move(s)); }
 
 std::string r_in_get() {
-  std::string message;
-  {
-    std::unique_lock<std::mutex> lock(g_queues.mutex);
-    g_queues.waiting = true;
-    g_queues.to_optimizer_ready.wait(lock, [] { return g_queues.closed || !g_queues.to_optimizer.empty(); });
-    g_queues.waiting = false;
-    g_queues.last_activity = core::mono_now();
-    if (g_queues.to_optimizer.empty()) {
-      // Read by host.R as a stop; an EMEWS algorithm gets EQR_ABORT from it.
-      return core::Json{{"type", "closed"}}.dump();
-    }
-    message = std::move(g_queues.to_optimizer.front());
-    g_queues.to_optimizer.pop_front();
-  }
-  return message;
+  std::optional<std::string> message = g_queues.get();
+  // A closed queue is read by host.R as a stop; an EMEWS algorithm gets EQR_ABORT from it.
+  return message ? *message : core::Json{{"type", "closed"}}.dump();
 }
 
 // Without waiting: the next message, or "" when none is queued. The streaming driver takes every result
 // that arrived while R was fitting this way, and proposes for all of them with one fit.
-std::string r_in_try_get() {
-  std::lock_guard<std::mutex> lock(g_queues.mutex);
-  g_queues.last_activity = core::mono_now();
-  if (g_queues.to_optimizer.empty()) return std::string();
-  std::string message = std::move(g_queues.to_optimizer.front());
-  g_queues.to_optimizer.pop_front();
-  return message;
-}
+std::string r_in_try_get() { return g_queues.try_get().value_or(std::string()); }
 
 constexpr std::size_t kStackBytes = 256u << 20;  // the R thread's own stack (deep recursion in R is fine)
 
@@ -99,12 +66,7 @@ class ROptimizer : public OptimizerPort {
     R[".sv_out_put"] = Rcpp::InternalFunction(&r_out_put);
     R[".sv_in_get"] = Rcpp::InternalFunction(&r_in_get);
     R[".sv_in_try_get"] = Rcpp::InternalFunction(&r_in_try_get);
-    {
-      std::lock_guard<std::mutex> lock(g_queues.mutex);
-      g_queues.closed = false;
-      g_queues.waiting = false;
-      g_queues.last_activity = core::mono_now();
-    }
+    g_queues.reset(hang_timeout_s_, "the R optimizer");
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, kStackBytes);
@@ -114,11 +76,7 @@ class ROptimizer : public OptimizerPort {
   }
 
   ~ROptimizer() override {
-    {
-      std::lock_guard<std::mutex> lock(g_queues.mutex);
-      g_queues.closed = true;
-    }
-    g_queues.to_optimizer_ready.notify_all();
+    g_queues.close();
     for (int i = 0; i < 200 && !finished_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (finished_) {
       pthread_join(thread_, nullptr);
@@ -127,43 +85,11 @@ class ROptimizer : public OptimizerPort {
     }
   }
 
-  bool try_receive(std::string& message) override {
-    std::lock_guard<std::mutex> lock(g_queues.mutex);
-    if (!g_queues.to_engine.empty()) {
-      message = std::move(g_queues.to_engine.front());
-      g_queues.to_engine.pop_front();
-      return true;
-    }
-    if (!hung_ && !finished_ && hang_timeout_s_ > 0 && !g_queues.waiting &&
-        core::mono_now() - g_queues.last_activity > hang_timeout_s_) {
-      hung_ = true;
-      message = core::Json{{"type", "abort"},
-                           {"message", "the R optimizer hung: no message for " + fmt_seconds(hang_timeout_s_) +
-                                           " s while no evaluation was running (optimizer.options.hang_timeout)"}}
-                    .dump();
-      return true;
-    }
-    return false;
-  }
-
-  void send(std::string message) override {
-    {
-      std::lock_guard<std::mutex> lock(g_queues.mutex);
-      g_queues.to_optimizer.push_back(std::move(message));
-    }
-    g_queues.to_optimizer_ready.notify_one();
-  }
-
-  bool finished() const override { return finished_ || hung_; }
+  Received receive(std::string& message, double wait_s) override { return g_queues.receive(message, wait_s); }
+  void send(std::string message) override { g_queues.send(std::move(message)); }
+  void close() override { g_queues.close(); }
 
  private:
-  static std::string fmt_seconds(double s) {
-    std::string t = std::to_string(s);
-    t.erase(t.find_last_not_of('0') + 1);
-    if (!t.empty() && t.back() == '.') t.pop_back();
-    return t;
-  }
-
   static void* trampoline(void* self) {
     static_cast<ROptimizer*>(self)->run();
     return nullptr;
@@ -184,6 +110,7 @@ class ROptimizer : public OptimizerPort {
       r_out_put(core::Json{{"type", "abort"}, {"message", "R optimizer host: unknown C++ exception"}}.dump());
     }
     finished_ = true;
+    g_queues.mark_ended();
   }
 
   std::string config_;
@@ -191,21 +118,13 @@ class ROptimizer : public OptimizerPort {
   double hang_timeout_s_;
   pthread_t thread_{};
   std::atomic<bool> finished_{false};
-  std::atomic<bool> hung_{false};
 };
 
 }  // namespace
 
 std::unique_ptr<OptimizerPort> start_r_optimizer(const std::string& config_json, const std::string& eq_r_root) {
-  core::Json cfg = core::Json::parse(config_json, nullptr, false);
-  double hang = 300;
-  if (cfg.is_object() && cfg.contains("optimizer") && cfg["optimizer"].contains("options")) {
-    const auto& o = cfg["optimizer"]["options"];
-    if (o.is_object() && o.contains("hang_timeout") && o["hang_timeout"].is_number())
-      hang = o["hang_timeout"].get<double>();
-  }
   try {
-    return std::make_unique<ROptimizer>(config_json, eq_r_root, hang);
+    return std::make_unique<ROptimizer>(config_json, eq_r_root, hang_timeout_of(config_json));
   } catch (const core::ModelError&) {
     throw;
   } catch (const std::exception& e) {

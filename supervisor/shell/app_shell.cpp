@@ -126,7 +126,7 @@ class AppShell : public Shell {
       return;
     }
     std::string text = model.result_file.empty() ? last_line(stdout_text) : read_file(dir / model.result_file);
-    core::Json result = core::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    core::Json result = core::parse_result_json(text);  // NaN as Python's json.dumps writes it
     if (result.is_discarded() || !(result.is_object() || result.is_number())) {
       out.ok = false;
       out.error = model.result_file.empty()
@@ -134,15 +134,16 @@ class AppShell : public Shell {
                       : "app's result file " + model.result_file + " does not hold a JSON object or number";
       return;
     }
-    auto objective = core::objective_from_result(result, config_.objective.metric);
+    // One rule for every model kind (core::pick_objective): objective.mode, and NaN / inf = a failed task.
+    auto picked = core::pick_objective(result, config_.objective.metric, config_.objective.mode);
     if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
     out.result = result.dump();
-    if (!objective) {
+    if (!picked.value) {
       out.ok = false;
-      out.error = "objective '" + config_.objective.metric + "' missing from the app's result";
+      out.error = picked.error + " (the app's result)";
       return;
     }
-    out.objective = objective;
+    out.objective = picked.value;
     if (model.task_files) write_text_atomic(dir / "result.json", result.dump(2) + "\n");
   }
 

@@ -118,15 +118,16 @@ class RShell : public Shell {
       return;
     }
     core::Json result = core::Json::parse(answer[1], nullptr, false);
-    auto objective = core::objective_from_result(result, config_.objective.metric);
+    // One rule for every model kind (core::pick_objective): objective.mode, and NaN / inf = a failed task.
+    auto picked = core::pick_objective(result, config_.objective.metric, config_.objective.mode);
     if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
     out.result = result.dump();
-    if (!objective) {
+    if (!picked.value) {
       out.ok = false;
-      out.error = "objective '" + config_.objective.metric + "' missing from the R model's result";
+      out.error = picked.error + " (the R model's result)";
       return;
     }
-    out.objective = objective;
+    out.objective = picked.value;
     if (model.task_files) write_text_atomic(dir / "result.json", result.dump(2) + "\n");
   }
 

@@ -18,7 +18,7 @@ using core::Json;
 enum class WorkflowKind { sweep, hpo, uq, sublearning, dag };
 enum class ModelKind { python, r, app, noop };
 enum class ObjectiveGoal { minimize, maximize };
-enum class ObjectiveMode { last, min, max };
+using ObjectiveMode = core::ObjectiveMode;  // last | min | max (core/json_util.hpp: pick_objective)
 
 const char* to_string(WorkflowKind k);
 const char* to_string(ModelKind k);
@@ -46,7 +46,7 @@ struct ModelSpec {
 struct ObjectiveSpec {
   std::string metric = "val_loss";
   ObjectiveGoal goal = ObjectiveGoal::minimize;
-  ObjectiveMode mode = ObjectiveMode::last;  // which epoch of a history counts (model runner)
+  ObjectiveMode mode = ObjectiveMode::last;  // which epoch of a history counts (every model kind)
 };
 
 /// A sweep's tuples: exactly one source. `grid` keeps YAML key order (first key varies slowest).

@@ -119,3 +119,12 @@ def test_check_reports_without_running():
     assert host.check(json.dumps(good)) == ""
     bad = {"space": MIXED_SPACE, "optimizer": {"name": "ga", "options": {"pop": 8}}}
     assert host.check(json.dumps(bad)).startswith("eqpy: optimizer.options: unknown for ga: pop")
+
+
+def test_check_report_names_the_yaml_key_of_a_bad_option_and_accepts_hang_timeout():
+    bad = {"space": MIXED_SPACE, "optimizer": {"name": "tpe", "options": {"n_startupp": 3}}}
+    report = host.check_report(json.dumps(bad))
+    assert report["key"] == "optimizer.options.n_startupp"
+    assert report["what"].startswith("unknown for tpe: n_startupp (known: ")
+    ok = {"space": MIXED_SPACE, "optimizer": {"name": "tpe", "options": {"hang_timeout": 10}}}
+    assert host.check_report(json.dumps(ok)) is None

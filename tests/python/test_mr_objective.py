@@ -2,13 +2,14 @@
 and the failures a NaN, an inf or a missing metric must produce."""
 import json
 import math
+import os
 
 import pytest
 
 from mr_support import configure
 from model_runner import run_model, shell
 from model_runner.errors import TaskFailure
-from model_runner.objective import adapt_output, pick_objective
+from model_runner.objective import adapt_output, finite, pick_objective
 
 pytestmark = pytest.mark.usefixtures("clean_worker")
 
@@ -136,3 +137,31 @@ def test_pick_objective_directly():
     assert pick_objective("val_loss", "max", result, history) == 2.0
     with pytest.raises(TaskFailure, match=r"missing from the result \(keys: none; history: loss"):
         pick_objective("acc", "last", result, history)
+
+
+def _runner_objective(value, metric, mode):
+    """What the runner does with a model's answer (runner.py, _finish): adapt, keep the history in
+    the result, pick."""
+    result, history, number = adapt_output(value)
+    if history is not None and "history" not in result:
+        result = dict(result, history=history)
+    if number is not None:
+        return finite(number, metric)
+    return pick_objective(metric, mode, result, history)
+
+
+def test_the_runner_follows_the_objective_cases_every_model_kind_shares():
+    # The same file holds core::pick_objective (R and app models) to the same answers.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                        "objective_cases.json")
+    with open(path) as f:
+        cases = json.load(f)["cases"]
+    assert len(cases) >= 15
+    for case in cases:
+        if "objective" in case:
+            assert _runner_objective(case["result"], case["metric"], case["mode"]) == \
+                case["objective"], case["name"]
+        else:
+            with pytest.raises(TaskFailure) as err:
+                _runner_objective(case["result"], case["metric"], case["mode"])
+            assert str(err.value) == case["error"], case["name"]

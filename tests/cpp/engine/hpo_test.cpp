@@ -3,6 +3,7 @@
 
 #include <deque>
 
+#include "core/clock.hpp"
 #include "engine/hpo.hpp"
 #include "spec/parse.hpp"
 
@@ -11,18 +12,35 @@ using namespace sv::engine;
 
 namespace {
 
+// The optimizer's side, scripted: `from_optimizer` is what it has sent; once `ending`, after `busy_looks` more
+// looks at an empty queue it puts its `last_words` and its thread returns (`done`), the interleaving in
+// which a last message and the end arrive together.
 struct ScriptedPort : eq::OptimizerPort {
   std::deque<std::string> from_optimizer;
   std::vector<core::Json> to_optimizer;
+  std::vector<std::string> last_words;
+  bool ending = false;
+  int busy_looks = 0;
   bool done = false;
-  bool try_receive(std::string& m) override {
-    if (from_optimizer.empty()) return false;
-    m = from_optimizer.front();
-    from_optimizer.pop_front();
-    return true;
+  bool closed = false;
+  eq::Received receive(std::string& m, double) override {
+    if (from_optimizer.empty() && ending && !done) {
+      if (busy_looks > 0) {
+        --busy_looks;
+        return eq::Received::nothing;
+      }
+      for (auto& w : last_words) from_optimizer.push_back(w);
+      done = true;
+    }
+    if (!from_optimizer.empty()) {
+      m = from_optimizer.front();
+      from_optimizer.pop_front();
+      return eq::Received::message;
+    }
+    return done ? eq::Received::ended : eq::Received::nothing;
   }
   void send(std::string m) override { to_optimizer.push_back(core::Json::parse(m)); }
-  bool finished() const override { return done; }
+  void close() override { closed = true; }
 };
 
 spec::WorkflowSpec hpo_spec(const std::string& optimizer_extra = "", const std::string& objective = "") {
@@ -123,6 +141,42 @@ TEST_CASE("an optimizer abort becomes the campaign's fatal error with its traceb
   CHECK(wf.exhausted());
 }
 
+TEST_CASE("an abort the optimizer sends as its thread ends is handled, not dropped") {
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(), std::move(port));
+  Graph g;
+  wf.start(g);
+  p->ending = true;
+  p->last_words = {R"({"type": "abort", "message": "Traceback ...\nRuntimeError: crashed after its last answer"})"};
+  wf.poll(g);
+  REQUIRE(wf.fatal());
+  CHECK(wf.fatal()->find("crashed after its last answer") != std::string::npos);
+  CHECK(wf.exhausted());
+}
+
+TEST_CASE("finish waits for the optimizer's final message until its thread has ended, however long it takes") {
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(), std::move(port));
+  std::vector<std::pair<std::string, std::string>> events;
+  wf.record_event = [&](const std::string& k, const std::string& m) { events.emplace_back(k, m); };
+  Graph g;
+  wf.start(g);
+  p->ending = true;
+  p->busy_looks = 100000;  // a long final computation (a fixed wait would have given up on it)
+  p->last_words = {R"({"type": "done", "best": {"params": {"x": 0.1}, "objective": 0.2}})"};
+  wf.finish(g);
+  CHECK(p->closed);
+  REQUIRE(!p->to_optimizer.empty());
+  CHECK(p->to_optimizer.back()["type"] == "stop");
+  bool saw_done = false;
+  for (const auto& e : events)
+    if (e.first == "optimizer:done") saw_done = core::Json::parse(e.second)["best"]["objective"] == 0.2;
+  CHECK(saw_done);
+  CHECK(!wf.fatal());
+}
+
 TEST_CASE("events and the final summary are recorded; done closes the search") {
   auto port = std::make_unique<ScriptedPort>();
   auto* p = port.get();
@@ -165,4 +219,45 @@ TEST_CASE("the optimizer configuration carries the space, objectives and optimiz
   CHECK(c["optimizer"]["batch"] == 2);
   CHECK(c["objectives"][0]["metric"] == "val_loss");
   CHECK(c["objectives"][0]["goal"] == "minimize");
+}
+
+TEST_CASE("max_time counts the optimizer time earlier sessions recorded") {
+  std::vector<store::EventRow> events = {{1.0, "optimizer:time", R"({"session_s": 30, "total_s": 30})"},
+                                         {2.0, "optimizer:log", "x"},
+                                         {3.0, "optimizer:time", R"({"session_s": 45, "total_s": 75})"}};
+  double earlier = recorded_optimizer_time(events);
+  CHECK(earlier == 75);
+  CHECK(recorded_optimizer_time({}) == 0);
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(", max_time: 60"), std::move(port), {}, earlier);
+  std::vector<std::pair<std::string, std::string>> recorded;
+  wf.record_event = [&](const std::string& k, const std::string& m) { recorded.emplace_back(k, m); };
+  Graph g;
+  wf.start(g);
+  wf.poll(g);
+  REQUIRE(!p->to_optimizer.empty());
+  CHECK(p->to_optimizer.back() == core::Json{{"type", "stop"}, {"reason", "max_time"}});
+  p->ending = true;
+  wf.finish(g);
+  REQUIRE(!recorded.empty());
+  CHECK(recorded.back().first == "optimizer:time");
+  CHECK(core::Json::parse(recorded.back().second)["total_s"].get<double>() >= 75);
+}
+
+TEST_CASE("during a drain finish stops waiting for the optimizer once the drain's deadline has passed") {
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(), std::move(port));
+  std::vector<std::pair<std::string, std::string>> events;
+  wf.record_event = [&](const std::string& k, const std::string& m) { events.emplace_back(k, m); };
+  Graph g;
+  wf.start(g);
+  p->ending = false;  // an optimizer deep in a computation: it would never end by itself here
+  wf.finish_by = core::wall_now() - 1;
+  wf.finish(g);
+  CHECK(p->closed);
+  bool noted = false;
+  for (const auto& e : events) noted = noted || e.first == "optimizer:finish";
+  CHECK(noted);
 }

@@ -1,0 +1,152 @@
+#include "cli/preflight.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.hpp"
+#include "engine/hpo.hpp"
+
+#ifndef SV_PREFLIGHT_SCRIPT
+#define SV_PREFLIGHT_SCRIPT ""
+#endif
+#ifndef SV_PYTHON_EXECUTABLE
+#define SV_PYTHON_EXECUTABLE "/usr/bin/python3"
+#endif
+#ifndef SV_SOURCE_ROOT_DIR
+#define SV_SOURCE_ROOT_DIR ""
+#endif
+
+namespace sv::cli {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+
+namespace {
+
+constexpr int kTimeoutS = 300;  // an import that takes longer is a problem in itself
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The key a model's entry sits under in the YAML.
+std::string entry_key(const spec::ModelSpec& m) {
+  if (m.name.empty()) return "model.entry";
+  if (m.name == "uq-aggregate") return "uq.aggregate";
+  return "models." + m.name + ".entry";
+}
+
+// Removes a folder of scratch files when the check ends, however it ends.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string t = (fs::temp_directory_path() / "sv-preflight-XXXXXX").string();
+    if (!mkdtemp(t.data())) throw core::ConfigError("cannot create a scratch folder for the workflow check in " +
+                                                    fs::temp_directory_path().string());
+    path = t;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+int line_of(const std::string& yaml_text, const std::string& key_path) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(yaml_text);
+  } catch (const YAML::Exception&) {
+    return 0;
+  }
+  int line = 0;
+  std::stringstream parts(key_path);
+  std::string part;
+  while (std::getline(parts, part, '.')) {
+    if (!node.IsMap()) break;
+    bool found = false;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == part) {
+        line = it->first.Mark().line + 1;
+        node = it->second;
+        found = true;
+        break;
+      }
+    }
+    if (!found) break;
+  }
+  return line;
+}
+
+void preflight(const spec::WorkflowSpec& spec, Checks checks) {
+  core::Json request = {{"eq_py", env_or("SV_EQ_PY_ROOT", std::string(SV_SOURCE_ROOT_DIR) + "/eq_py")},
+                        {"runner", env_or("SV_PYTHON_ROOT", SV_SOURCE_ROOT_DIR)},
+                        {"optimizer", nullptr},
+                        {"models", core::Json::array()}};
+  if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.language == spec::OptimizerLanguage::python)
+    request["optimizer"] = engine::optimizer_config(spec, "", spec.resources.workers);
+  // Models run in the supervisor's own Python unless an isolated shell names another one.
+  const std::string python = !spec.resources.python.empty() && spec.resources.shell == spec::ShellMode::isolated
+                                 ? spec.resources.python
+                                 : SV_PYTHON_EXECUTABLE;
+  for (const auto& m : spec.models)
+    if (checks == Checks::optimizer_and_model_import && m.kind == spec::ModelKind::python && !m.entry.empty())
+      request["models"].push_back({{"key", entry_key(m)},
+                                   {"entry", m.entry},
+                                   {"python_path", m.python_path},
+                                   {"source_dir", spec.source_dir}});
+  if (request["optimizer"].is_null() && request["models"].empty()) return;
+
+  ScratchDir scratch;
+  const fs::path in = scratch.path / "request.json", out = scratch.path / "answer.json",
+                 err = scratch.path / "stderr.txt";
+  std::ofstream(in) << request.dump();
+  const std::string script = env_or("SV_PREFLIGHT_SCRIPT", SV_PREFLIGHT_SCRIPT);
+  int code = -1;
+  try {
+    bp::child child(bp::exe = bp::search_path(python).empty() ? python : bp::search_path(python).string(),
+                    bp::args = {script}, bp::std_in < in.string(), bp::std_out > out.string(),
+                    bp::std_err > err.string());
+    if (!child.wait_for(std::chrono::seconds(kTimeoutS))) {
+      child.terminate();
+      throw core::ConfigError(spec.source_path + ": checking the optimizer and importing the model took over " +
+                              std::to_string(kTimeoutS) + " s (does importing the model's module hang?)");
+    }
+    code = child.exit_code();
+  } catch (const bp::process_error& e) {
+    throw core::ConfigError(spec.source_path + ": cannot start " + python + " to check the workflow's Python: " +
+                            e.what());
+  }
+  core::Json answer = core::Json::parse(read_all(out), nullptr, false);
+  if (code != 0 || !answer.is_object() || !answer.contains("problems")) {
+    std::string tail = read_all(err);
+    if (tail.size() > 400) tail = "..." + tail.substr(tail.size() - 400);
+    throw core::ConfigError(spec.source_path + ": the check of the workflow's Python (" + script +
+                            ") failed with status " + std::to_string(code) + ": " + tail);
+  }
+  for (const auto& p : answer["problems"]) {
+    std::string key = p.value("key", std::string("optimizer"));
+    std::string what = p.value("what", std::string("invalid"));
+    int line = line_of(spec.source_text, key);
+    throw core::ConfigError(spec.source_path + ":" + (line > 0 ? std::to_string(line) + ":" : std::string()) + " " +
+                            key + ": " + what);
+  }
+}
+
+}  // namespace sv::cli
