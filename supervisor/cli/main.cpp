@@ -81,7 +81,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); its own codes (105, 106, ...) are not the README's: every
+    // command-line error is bad input, exit 2.
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   try {
