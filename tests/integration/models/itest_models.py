@@ -121,3 +121,20 @@ def checkpointed_until_released(params, ctx):
         ctx.save_checkpoint(epoch, {"epoch": epoch})
         ctx.report(epoch, loss=1.0 / epoch)
     return {"val_loss": 1.0 / max(epoch, 1), "resumed_at": first}
+
+
+def quadratic_once_two_workers_run(params):
+    """model_runner's quadratic, but a task returns only once two worker processes have each started one
+    (pid files in `marker_dir`): a sweep then uses both workers on a machine of any speed, not only when the
+    second worker's start-up beats the first worker through the whole sweep."""
+    import os
+    import pathlib
+    from model_runner.examples import quadratic
+    markers = pathlib.Path(params["marker_dir"])
+    (markers / str(os.getpid())).touch()
+    deadline = time.monotonic() + float(params.get("max_wait", 120))
+    while len(list(markers.iterdir())) < 2:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the second worker never started a task")
+        time.sleep(0.01)
+    return quadratic.run(params)
