@@ -10,7 +10,7 @@
 namespace sv::store::detail {
 namespace {
 
-// Version 1. Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
+// Version 2 (see migrate_schema for what changed since 1). Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
 // only tasks.objective is NULL-able, because "no objective" differs from an objective of 0.
 // The status CHECK keeps other writers (tools, hand edits) to the values TaskStatus can read back.
 constexpr const char* kSchemaSql = R"sql(
@@ -74,15 +74,6 @@ CREATE TABLE events(
   time    REAL NOT NULL,
   kind    TEXT NOT NULL,
   message TEXT NOT NULL);
--- One row per batch job `supervisor submit` handed to a scheduler (the first, then each resubmission).
-CREATE TABLE submissions(
-  id             INTEGER PRIMARY KEY AUTOINCREMENT,
-  time           REAL NOT NULL,
-  scheduler      TEXT NOT NULL,
-  job_id         TEXT NOT NULL,
-  script         TEXT NOT NULL,
-  site           TEXT NOT NULL,
-  resubmits_left INTEGER NOT NULL);
 -- Indexes cost every task write, and the server writes a row per task (hundreds of thousands a second):
 -- node_id has none (the server keeps node ids unique; lookups by node are rare and scan), and the status
 -- index leaves out done tasks, the bulk of all writes; counts() gets the done count as total - the rest.
@@ -93,17 +84,67 @@ CREATE INDEX tasks_objective ON tasks(objective) WHERE objective IS NOT NULL;
 CREATE INDEX metrics_node ON metrics(node_id);
 )sql";
 
+// One row per batch job `supervisor submit` handed to a scheduler (the first, then each resubmission).
+// Apart from the rest because a migration from version 1 creates it too.
+constexpr const char* kSubmissionsSql = R"sql(
+CREATE TABLE IF NOT EXISTS submissions(
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  time           REAL NOT NULL,
+  scheduler      TEXT NOT NULL,
+  job_id         TEXT NOT NULL,
+  script         TEXT NOT NULL,
+  site           TEXT NOT NULL,
+  resubmits_left INTEGER NOT NULL);
+)sql";
+
+// Version 1 -> 2. Version 1 was extended in place while unreleased, so a version-1 store may lack
+// tasks.result_seq (the order in which the server took final results, which a resume replays to the
+// optimizer) and the submissions table. A store without result_seq gets it numbered from its final
+// results in the order they ended (end_time, then id): the order a replay needs.
+// (Version-1 stores may also have a UNIQUE node_id and a full status index; both read the same.)
+constexpr const char* kAddResultSeqSql = R"sql(
+ALTER TABLE tasks ADD COLUMN result_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET result_seq = ranked.seq
+  FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY end_time, id) AS seq
+        FROM tasks WHERE status IN ('done', 'failed')) AS ranked
+  WHERE tasks.id = ranked.id;
+)sql";
+
+void record_version(sqlite3* db, const std::string& path) {
+  // The version is a compile-time integer, so formatting it into the pragma injects nothing.
+  exec(db, path, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  Statement meta(db, path, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)");
+  const std::string version = std::to_string(kSchemaVersion);
+  meta.bind_text(1, version);
+  meta.execute();
+}
+
 }  // namespace
 
 void create_schema(sqlite3* db, const std::string& path) {
   Transaction tx(db, path);
   exec(db, path, kSchemaSql);
-  // The version is a compile-time integer, so formatting it into the pragma injects nothing.
-  exec(db, path, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
-  Statement meta(db, path, "INSERT INTO meta(key, value) VALUES('schema_version', ?1)");
-  const std::string version = std::to_string(kSchemaVersion);
-  meta.bind_text(1, version);
-  meta.execute();
+  exec(db, path, kSubmissionsSql);
+  record_version(db, path);
+  tx.commit();
+}
+
+bool has_column(sqlite3* db, const std::string& path, const char* table, const char* column) {
+  Statement q(db, path, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+  q.bind_static_text(1, table);
+  q.bind_static_text(2, column);
+  return q.step();
+}
+
+void migrate_schema(sqlite3* db, const std::string& path, int version) {
+  if (version >= kSchemaVersion) return;
+  Transaction tx(db, path);
+  // Step by step, each version to the next; the whole chain commits or nothing does.
+  if (version < 2) {
+    if (!has_column(db, path, "tasks", "result_seq")) exec(db, path, kAddResultSeqSql);
+    exec(db, path, kSubmissionsSql);
+  }
+  record_version(db, path);
   tx.commit();
 }
 
@@ -135,7 +176,7 @@ void check_schema_version(int version, const std::string& path) {
                            " is newer than this supervisor understands (" + std::to_string(kSchemaVersion) +
                            "); use a newer supervisor");
   }
-  // Older versions would be migrated here; version 1 is the first, so there is nothing older yet.
+  // Older versions are readable as they are and migrated when opened for writing (migrate_schema).
 }
 
 }  // namespace sv::store::detail

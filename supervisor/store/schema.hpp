@@ -14,7 +14,15 @@ void create_schema(sqlite3* db, const std::string& path);
 /// file is not an SQLite database or carries no Supervisor version.
 int read_schema_version(sqlite3* db, const std::string& path);
 
-/// Throws StoreError unless this build can read and write a store of `version`.
+/// Throws StoreError unless this build can read and write a store of `version`: any version up to
+/// kSchemaVersion (older ones are read as they are and migrated by the writer).
 void check_schema_version(int version, const std::string& path);
+
+/// Upgrades a store of an older `version` to kSchemaVersion in one transaction (nothing when current).
+/// Only the writer calls this; readers of an older store ask has_column instead.
+void migrate_schema(sqlite3* db, const std::string& path, int version);
+
+/// True when `table` has `column` (a store of an older version may lack a newer column).
+bool has_column(sqlite3* db, const std::string& path, const char* table, const char* column);
 
 }  // namespace sv::store::detail

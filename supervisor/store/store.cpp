@@ -159,18 +159,24 @@ std::unique_ptr<Store> Store::open(const std::string& path, OpenMode mode) {
   const bool writable = mode == OpenMode::read_write;
   Connection conn;
   open_connection(conn, path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
-  detail::check_schema_version(detail::read_schema_version(conn.db, path), path);
+  const int version = detail::read_schema_version(conn.db, path);
+  detail::check_schema_version(version, path);
   if (writable) {
     configure_writer(conn.db, path);
     // Only the writer pays for this: a resume must not build on a damaged file, while `status` (a
     // read_only open, possibly every few seconds) should stay instant on large stores.
     quick_check(conn.db, path);
+    // The writer brings an older store up to date; a reader never changes the file and reads it as it is.
+    detail::migrate_schema(conn.db, path, version);
   }
   return std::unique_ptr<Store>(new Store(conn.release(), path, writable));
 }
 
 Store::Store(sqlite3* db, std::string path, bool writable)
-    : db_(db), path_(std::move(path)), writable_(writable) {}
+    : db_(db),
+      path_(std::move(path)),
+      writable_(writable),
+      has_result_seq_(detail::has_column(db_, path_, "tasks", "result_seq")) {}
 
 Store::~Store() {
   if (committer_.joinable()) committer_.join();

@@ -20,7 +20,8 @@ namespace detail {
 struct FlushStatements;
 }
 
-inline constexpr int kSchemaVersion = 1;
+/// 2: tasks.result_seq and the submissions table (both may be missing from a version-1 store).
+inline constexpr int kSchemaVersion = 2;
 
 enum class TaskStatus { pending, running, done, failed, canceled };
 const char* to_string(TaskStatus s);
@@ -194,6 +195,7 @@ class Store {
   sqlite3* db_;
   std::string path_;
   bool writable_;
+  bool has_result_seq_;  // false only for a version-1 store opened read_only (the writer migrates it)
   // mutable: a read waits for (and may take back the writes of) a background commit.
   mutable Buffers buffers_;
   mutable std::thread committer_;

@@ -12,11 +12,14 @@ namespace {
 
 using detail::Statement;
 
-// Column list shared by every task query, in the order read_task expects. SQL text below is built only
-// from such constants, never from data.
-constexpr const char* kTaskColumns =
-    "SELECT id, node_id, model, params, params_hash, status, attempts, worker, host, submit_time, "
-    "dispatch_time, start_time, end_time, objective, result, error, result_seq FROM tasks ";
+// Every task query selects these columns, in the order read_task expects. SQL text below is built only
+// from such constants, never from data. A version-1 store may lack result_seq: it then reads as 0
+// ("none yet") until a writer opens the store and numbers its results (detail::migrate_schema).
+std::string task_query(bool has_result_seq, const std::string& rest) {
+  return std::string("SELECT id, node_id, model, params, params_hash, status, attempts, worker, host, "
+                     "submit_time, dispatch_time, start_time, end_time, objective, result, error, ") +
+         (has_result_seq ? "result_seq" : "0 AS result_seq") + " FROM tasks " + rest;
+}
 
 TaskRow read_task(const Statement& q) {
   TaskRow row;
@@ -106,12 +109,12 @@ StatusCounts Store::counts() const {
 }
 
 std::vector<TaskRow> Store::tasks() const {
-  Statement q(conn(), path_, (std::string(kTaskColumns) + "ORDER BY id").c_str());
+  Statement q(conn(), path_, task_query(has_result_seq_, "ORDER BY id").c_str());
   return read_tasks(q);
 }
 
 std::vector<TaskRow> Store::tasks_with_status(TaskStatus s, int limit) const {
-  Statement q(conn(), path_, (std::string(kTaskColumns) + "WHERE status = ?1 ORDER BY id LIMIT ?2").c_str());
+  Statement q(conn(), path_, task_query(has_result_seq_, "WHERE status = ?1 ORDER BY id LIMIT ?2").c_str());
   q.bind_static_text(1, to_string(s));
   q.bind_int(2, limit < 0 ? -1 : limit);  // SQLite reads a negative LIMIT as "no limit"
   return read_tasks(q);
@@ -122,15 +125,14 @@ std::vector<TaskRow> Store::best_tasks(int limit, bool minimize) const {
   // earlier task, so the answer is stable across calls.
   const std::string order = minimize ? "ORDER BY objective ASC, id" : "ORDER BY objective DESC, id";
   Statement q(conn(), path_,
-              (std::string(kTaskColumns) + "WHERE status = 'done' AND objective IS NOT NULL " + order +
-               " LIMIT ?1")
+              task_query(has_result_seq_, "WHERE status = 'done' AND objective IS NOT NULL " + order + " LIMIT ?1")
                   .c_str());
   q.bind_int(1, limit < 0 ? -1 : limit);  // SQLite reads a negative LIMIT as "no limit"
   return read_tasks(q);
 }
 
 std::optional<TaskRow> Store::task_by_node(const std::string& node_id) const {
-  Statement q(conn(), path_, (std::string(kTaskColumns) + "WHERE node_id = ?1").c_str());
+  Statement q(conn(), path_, task_query(has_result_seq_, "WHERE node_id = ?1").c_str());
   q.bind_text(1, node_id);
   if (!q.step()) return std::nullopt;
   return read_task(q);

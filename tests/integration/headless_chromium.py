@@ -76,9 +76,33 @@ class _Pipe:
             self.events.append(self._read_message(deadline))
 
 
+# Elements that stick out of their parent's box, or whose content sticks out of their own (a table wider
+# than its section, a line of text that cannot wrap), as "tag#id.class: W px in P px: text" lines.
+OVERFLOW_PROBE = """() => {
+  const out = [];
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                    (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '');
+  for (const e of document.querySelectorAll('body, body *')) {
+    if (e.getClientRects().length === 0) continue;
+    const r = e.getBoundingClientRect();
+    const p = e.parentElement;
+    const q = p ? p.getBoundingClientRect() : null;
+    const sticksOut = q && p !== document.documentElement && (r.right > q.right + 1 || r.left < q.left - 1);
+    const spills = e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
+    if (sticksOut || spills) {
+      out.push(name(e) + ': ' + Math.round(sticksOut ? r.width : e.scrollWidth) + ' px in ' +
+               Math.round(sticksOut ? q.width : e.clientWidth) + ' px: ' +
+               (e.textContent || '').trim().slice(0, 80));
+    }
+  }
+  return out.slice(0, 20);
+}"""
+
+
 def inspect_page(path, screenshot, width=1200, timeout=60.0):
     """Loads file `path`; writes a full-page PNG to `screenshot`. Returns
-    {"images": [{"alt", "complete", "naturalWidth"}], "errors": [text, ...], "title": str}."""
+    {"images": [{"alt", "complete", "naturalWidth"}], "errors": [text, ...], "title": str,
+     "scrollWidth": the page's width in CSS px, "innerWidth": the window's, "overflowing": [element, ...]}."""
     browser = find_chromium()
     if browser is None:
         raise ChromiumError("no chromium on PATH (install Debian's chromium: scripts/install-deps.sh)")
@@ -115,7 +139,9 @@ def inspect_page(path, screenshot, width=1200, timeout=60.0):
             raise ChromiumError(f"cannot open {url}: {nav['errorText']}")
         cdp.wait_event("Page.loadEventFired", timeout=timeout)
         probe = ("JSON.stringify({title: document.title, images: Array.from(document.images).map("
-                 "i => ({alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth}))})")
+                 "i => ({alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth})), "
+                 "scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, "
+                 f"overflowing: ({OVERFLOW_PROBE})()}})")
         value = cdp.call("Runtime.evaluate", {"expression": probe, "returnByValue": True},
                          session=session)["result"]["value"]
         page = json.loads(value)

@@ -192,6 +192,29 @@ def test_sublearning_analysis_matches_a_recomputation_from_the_store(sub_run, tm
     assert num(traj["val_loss"]) == pytest.approx(best["objective"])
 
 
+def test_the_report_of_a_sublearning_run_fits_the_page_and_hides_internal_keys(sub_run, tmp_path):
+    from conftest import BINARY
+    from headless_chromium import inspect_page
+
+    run, _ = sub_run
+    page = tmp_path / "report.html"
+    proc = subprocess.run([str(BINARY), "report", str(run.out_dir), "--out", str(page)], capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, SV_REPORT_STRICT="1"))
+    assert proc.returncode == 0, proc.stderr
+    text = page.read_text()
+    for section_id in ("summary", "objective"):  # Best 10 and the best parameters
+        start = text.index(f'<section id="{section_id}">')
+        body = text[start:text.index("</section>", start)]
+        assert "_initial_weights" not in body and "_parent" not in body and "_children" not in body, section_id
+        assert "cells=[" in body and " items: " in body, section_id
+    assert "Not drawn, each value being a long list: cells, val_cells." in text
+
+    seen = inspect_page(page, tmp_path / "report.png", width=1300)
+    assert seen["errors"] == []
+    assert seen["scrollWidth"] <= seen["innerWidth"], seen["overflowing"]
+    assert seen["overflowing"] == []
+
+
 def test_uq_aggregates_replicas_and_per_sample_predictions(supervisor, write_yaml, tmp_path):
     wf = write_yaml("""
 name: uq-it

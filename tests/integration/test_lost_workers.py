@@ -1,5 +1,7 @@
 """Lost workers: a worker rank that stops answering (its process frozen, heartbeat thread included) has its
-task run again on another worker; the run finishes with every task done, and the job still ends."""
+task run again on another worker; the run finishes with every task done, and the job still ends.
+The loss limits are generous (a healthy worker on a loaded 2-core machine must never look lost): what is
+asserted is what the store recorded, never how soon."""
 
 
 def test_a_frozen_worker_is_declared_lost_and_its_task_runs_elsewhere(supervisor, write_yaml, tmp_path):
@@ -10,7 +12,7 @@ workflow: sweep
 model: {{kind: python, entry: "itest_models:freezes_once_on_three", python_path: ["@MODELS@"],
         defaults: {{marker_dir: "{markers}"}}, task_files: false}}
 sweep: {{grid: {{x: [1, 2, 3, 4, 5, 6, 7, 8]}}}}
-resources: {{workers: 3, heartbeat_s: 0.2, lost_after_s: 2}}
+resources: {{workers: 3, heartbeat_s: 0.5, lost_after_s: 10}}
 """)
     run = supervisor("run", wf, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -32,9 +34,9 @@ def test_an_embedded_call_stuck_past_its_timeout_and_grace_retires_its_worker_an
     wf = write_yaml(f"""
 workflow: sweep
 model: {{kind: python, entry: "itest_models:stuck_once_on_three", python_path: ["@MODELS@"],
-        defaults: {{marker_dir: "{markers}"}}, task_files: false, timeout: 1, retries: 1}}
+        defaults: {{marker_dir: "{markers}"}}, task_files: false, timeout: 4, retries: 1}}
 sweep: {{grid: {{x: [1, 2, 3, 4, 5, 6]}}}}
-resources: {{workers: 2, timeout_grace_s: 1}}
+resources: {{workers: 2, timeout_grace_s: 3}}
 """)
     run = supervisor("run", wf, timeout=120)
     assert run.returncode == 0, run.stderr

@@ -6,12 +6,12 @@ import os
 import pathlib
 import shutil
 import sqlite3
+import select
 import subprocess
-import time
 
 import pytest
 
-from conftest import BINARY, MODELS
+from conftest import BINARY, MODELS, wait_for_store
 from headless_chromium import inspect_page
 
 WEIRD_LABEL = 'comma, "quote"\nand a second line'
@@ -80,6 +80,7 @@ def test_report_renders_every_plot_and_opens_cleanly_in_headless_chromium(finish
     broken = [i["alt"] for i in seen["images"] if not i["complete"] or i["naturalWidth"] <= 0]
     assert broken == []
     assert seen["errors"] == []
+    assert seen["scrollWidth"] <= seen["innerWidth"] and seen["overflowing"] == [], seen["overflowing"]
     assert shot.stat().st_size > 20000
     keep = os.environ.get("SV_REPORT_SCREENSHOT")  # to look at it after the test: a path to copy it to
     if keep:
@@ -166,7 +167,7 @@ def test_export_json_holds_the_same_rows_and_the_metrics_array(finished_run, tmp
     assert len(list(csv.DictReader(piped.stdout.splitlines(keepends=True)))) == 12
 
     proc = sv("export", finished_run, "--format", "xml")
-    assert proc.returncode != 0
+    assert proc.returncode == 2 and "xml" in proc.stderr  # bad input, as the README promises
 
 
 def test_status_after_the_run_shows_results_failures_and_the_job(finished_run):
@@ -189,50 +190,53 @@ def test_status_after_the_run_shows_results_failures_and_the_job(finished_run):
 
 
 def test_status_reads_a_running_job_and_watch_follows_it_to_the_end(tmp_path):
-    (tmp_path / "wf.yaml").write_text("""
+    # The tasks run until the test releases them, so `status` sees the job running on a machine of any speed.
+    release = tmp_path / "release"
+    (tmp_path / "wf.yaml").write_text(f"""
 name: slow
 workflow: sweep
-model: {kind: python, entry: "model_runner.examples.quadratic:run"}
-sweep: {grid: {x: [0, 1, 2, 3, 4, 5], sleep: [1.5]}}
-resources: {workers: 2}
+model: {{kind: python, entry: "itest_models:waits_for_release", python_path: ["{MODELS}"],
+        defaults: {{release: "{release}"}}}}
+sweep: {{grid: {{x: [0, 1, 2, 3, 4, 5]}}}}
+resources: {{workers: 2}}
 """)
     out = tmp_path / "run"
     job = subprocess.Popen([str(BINARY), "run", str(tmp_path / "wf.yaml"), "--out", str(out)], cwd=tmp_path,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watch = None
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert time.monotonic() < deadline, "no task started within 60 s"
-            assert job.poll() is None, job.communicate()
-            if (out / "supervisor.db").exists():
-                try:
-                    if rows(out, "SELECT count(*) FROM tasks WHERE status = 'running'")[0][0] > 0:
-                        break
-                except sqlite3.OperationalError:
-                    pass  # the schema is being created
-            time.sleep(0.1)
-
-        proc = sv("status", out, timeout=30)
+        wait_for_store(out, "SELECT count(*) FROM tasks WHERE status = 'running'", lambda r: r[0][0] > 0,
+                       proc=job, what="a running task")
+        proc = sv("status", out, timeout=60)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith("run slow (sweep): running")
-        st = json.loads(sv("status", out, "--json", timeout=30).stdout)
+        st = json.loads(sv("status", out, "--json", timeout=60).stdout)
         assert st["run"]["status"] == "running"
         assert st["counts"]["expected"] == 6
         assert st["running"], st
         assert all(r["worker"] in (1, 2) and r["host"] and r["elapsed_s"] >= 0 for r in st["running"])
 
-        watched = sv("status", out, "--watch", "--interval", "0.5", "--json", timeout=90)
-        assert watched.returncode == 0, watched.stderr
-        frames = [json.loads(line) for line in watched.stdout.splitlines()]
-        assert len(frames) >= 2
+        # --watch prints a frame of the running job, then (once released) follows it to its end.
+        watch = subprocess.Popen([str(BINARY), "status", str(out), "--watch", "--interval", "0.5", "--json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert select.select([watch.stdout], [], [], 60)[0], "status --watch printed nothing in 60 s"
+        first = json.loads(watch.stdout.readline())
+        release.touch()
+        rest, err = watch.communicate(timeout=120)
+        assert watch.returncode == 0, err
+        frames = [first] + [json.loads(line) for line in rest.splitlines()]
         assert frames[0]["run"]["status"] == "running"
         assert frames[-1]["run"]["status"] == "done" and frames[-1]["counts"]["done"] == 6
     finally:
-        try:
-            job.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            job.kill()
-            job.wait()
+        release.touch()
+        for p in (watch, job):
+            if p is None:
+                continue
+            try:
+                p.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
     assert job.returncode == 0, job.stderr.read()
 
 
@@ -249,12 +253,10 @@ def test_status_keeps_the_objective_when_the_sweep_cannot_be_read_again(finished
     con.execute("UPDATE runs SET spec_text = ?", (spec,))
     con.commit()
     con.close()
-    t0 = time.monotonic()
-    proc = sv("status", copy, "--json")
+    proc = sv("status", copy, "--json", timeout=60)  # a safety net; benchmarks/status_latency.py measures speed
     assert proc.returncode == 0, proc.stderr
     st = json.loads(proc.stdout)
     assert st["objective"] == {"metric": "cost", "goal": "maximize"}
     assert st["counts"]["expected"] is None
     assert st["best"][0]["objective"] == max(r[0] for r in rows(copy, "SELECT objective FROM tasks "
                                                                        "WHERE objective IS NOT NULL"))
-    assert time.monotonic() - t0 < 30  # generous: the benchmark measures the real latency

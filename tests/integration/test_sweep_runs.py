@@ -2,21 +2,24 @@
 import json
 
 
-def test_two_worker_python_sweep_of_100_tuples_leaves_100_done_tasks_with_results(supervisor, write_yaml):
+def test_two_worker_python_sweep_of_100_tuples_leaves_100_done_tasks_with_results(supervisor, write_yaml, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
     wf = write_yaml("""
 name: quad
 workflow: sweep
 model:
   kind: python
-  entry: model_runner.examples.quadratic:run
-  defaults: {sleep: 0.03}   # long enough that both workers are up before the sweep is over
+  entry: itest_models:quadratic_once_two_workers_run   # the quadratic, once both workers have a task
+  python_path: ["@MODELS@"]
+  defaults: {marker_dir: "MARKERS"}
 sweep:
   grid:
     x: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     y: [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
 resources:
   workers: 2
-""")
+""".replace("MARKERS", str(markers)))
     run = supervisor("run", wf, "--workers", 2)
     assert run.returncode == 0, run.stderr
     tasks = run.tasks()

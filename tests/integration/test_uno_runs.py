@@ -32,6 +32,7 @@ resources: {workers: 2, preload: [torch]}
                 assert {"loss", "val_loss"} <= set(json.loads(metrics))
             # mode: min -> the objective is the best epoch's val_loss
             assert t["objective"] == min(json.loads(r[2])["val_loss"] for r in rows)
-    assert {t["worker"] for t in tasks} == {1, 2}
+    # Which worker ran what depends on start-up times (test_sweep_runs pins that both workers are used).
+    assert {t["worker"] for t in tasks} <= {1, 2}
     weights = list((run.out_dir / "tasks").glob("*/weights.pt"))
     assert len(weights) == 4

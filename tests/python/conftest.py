@@ -15,6 +15,9 @@ if ROOT not in sys.path:
 
 from model_runner import shell  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from pytest_no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402,F401  (a skip fails)
+
 
 @pytest.fixture
 def clean_worker():

@@ -20,7 +20,7 @@ def test_report_falls_back_to_memory():
 
 
 def test_report_converts_tensors_and_keeps_nan():
-    torch = pytest.importorskip("torch")
+    import torch
     ctx = Context()
     loss = (torch.ones(2, requires_grad=True) * 2).sum()
     ctx.report(torch.tensor(1), loss=loss, val_loss=float("nan"))
@@ -39,7 +39,7 @@ def test_folders_are_lazy(tmp_path):
 
 
 def test_checkpoints_save_load_and_prune(tmp_path):
-    pytest.importorskip("torch")
+    import torch  # noqa: F401  (checkpoints are torch files)
     ctx = Context(task_dir=tmp_path)
     for epoch in (1, 2, 3):
         path = ctx.save_checkpoint(epoch, {"w": [epoch]})
@@ -55,7 +55,7 @@ def test_checkpoints_save_load_and_prune(tmp_path):
 
 
 def test_save_weights_object_and_path(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     state = {}
     ctx = Context(task_dir=tmp_path / "a", node_id="1", worker_state=state)
     weights = {"w": torch.ones(3)}
@@ -70,7 +70,7 @@ def test_save_weights_object_and_path(tmp_path):
 
 
 def test_initial_weights_sources(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     state = {}
     parent = Context(task_dir=tmp_path / "p", node_id="1", worker_state=state)
     path = parent.save_weights({"w": torch.zeros(2)})
@@ -92,7 +92,7 @@ def test_worker_keeps_a_bounded_number_of_weights(tmp_path):
 
 
 def test_seed_helper():
-    np = pytest.importorskip("numpy")
+    import numpy as np
     ctx = Context({"seed": 11})
     assert ctx.seed() == 11
     first = np.random.rand()

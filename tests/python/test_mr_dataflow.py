@@ -3,13 +3,12 @@ long a worker keeps weights for children (sublearning's `_children`, `_weights_k
 cell (`val_cells`) and UQ perturbations, and the uq aggregation node."""
 import json
 
+import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-np = pytest.importorskip("numpy")
-
-from model_runner import Context, run_model  # noqa: E402
-from model_runner.aggregate import describe, uq  # noqa: E402
+from model_runner import Context, run_model
+from model_runner.aggregate import describe, uq
 
 pytestmark = pytest.mark.usefixtures("clean_worker")
 

@@ -5,14 +5,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-np = pytest.importorskip("numpy")
-
-from mr_support import ROOT, configure  # noqa: E402
-from model_runner import Context, load_default_params, merge_params, run_model, shell  # noqa: E402
-from model_runner.examples import tumor_classifier, uno  # noqa: E402
+from mr_support import ROOT, configure
+from model_runner import Context, load_default_params, merge_params, run_model, shell
+from model_runner.examples import tumor_classifier, uno
 
 pytestmark = pytest.mark.usefixtures("clean_worker")
 

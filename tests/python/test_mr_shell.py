@@ -2,7 +2,6 @@
 import json
 import os
 import sys
-import time
 
 import pytest
 
@@ -133,9 +132,7 @@ def test_stop_request_marks_the_task_interrupted(tmp_path, models, fake_supervis
 
 def test_timeout_is_cooperative(tmp_path, models):
     configure(tmp_path, "shellmodels:slow", python_path=[models], timeout=0.05)
-    started = time.monotonic()
-    ok, _, _, error = shell.run_task(0, 1, "1", 0, "{}")
-    assert time.monotonic() - started < 5
+    ok, _, _, error = shell.run_task(0, 1, "1", 0, "{}")  # `slow` never ends unless the timeout stops it
     assert not ok and error.startswith("timed out after") and "timeout 0.05 s" in error
 
 

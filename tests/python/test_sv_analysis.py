@@ -3,9 +3,9 @@ ranking, each checked against numbers worked out by hand (or numpy)."""
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
-np = pytest.importorskip("numpy")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "cli" / "report"))
 
 from sv_analysis import sublearning as sl  # noqa: E402

@@ -86,3 +86,55 @@ def stuck_once_on_three(params):
         marker.write_text("stuck")
         time.sleep(600)
     return {"val_loss": float(x)}
+
+
+def waits_for_release(params):
+    """Returns x once the file named `release` exists (checked every 20 ms): a task that is running for as
+    long as the test needs, on a machine of any speed. Fails after `max_wait` seconds, a safety net only."""
+    import pathlib
+    import time
+    release = pathlib.Path(params["release"])
+    deadline = time.monotonic() + float(params.get("max_wait", 300))
+    while not release.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{release} never appeared")
+        time.sleep(0.02)
+    return {"val_loss": float(params.get("x", 0))}
+
+
+def checkpointed_until_released(params, ctx):
+    """Epochs of `epoch_sleep` seconds, a checkpoint and a report after each, until the file named `release`
+    exists; stops when asked (a drain) and resumes from its newest checkpoint, reporting the epoch it started
+    from. No attempt ends on its own before the test releases it, so a drain always finds it running."""
+    import pathlib
+    saved = ctx.load_checkpoint()
+    first = saved[0] + 1 if saved else 1
+    release = pathlib.Path(params["release"])
+    epoch = first - 1
+    while not release.exists():
+        if ctx.should_stop():
+            break
+        if epoch >= int(params.get("max_epochs", 2400)):
+            raise RuntimeError(f"{release} never appeared")
+        epoch += 1
+        time.sleep(float(params["epoch_sleep"]))
+        ctx.save_checkpoint(epoch, {"epoch": epoch})
+        ctx.report(epoch, loss=1.0 / epoch)
+    return {"val_loss": 1.0 / max(epoch, 1), "resumed_at": first}
+
+
+def quadratic_once_two_workers_run(params):
+    """model_runner's quadratic, but a task returns only once two worker processes have each started one
+    (pid files in `marker_dir`): a sweep then uses both workers on a machine of any speed, not only when the
+    second worker's start-up beats the first worker through the whole sweep."""
+    import os
+    import pathlib
+    from model_runner.examples import quadratic
+    markers = pathlib.Path(params["marker_dir"])
+    (markers / str(os.getpid())).touch()
+    deadline = time.monotonic() + float(params.get("max_wait", 120))
+    while len(list(markers.iterdir())) < 2:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the second worker never started a task")
+        time.sleep(0.01)
+    return quadratic.run(params)

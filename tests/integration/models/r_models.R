@@ -51,3 +51,20 @@ checkpointed <- function(params, ctx) {
   }
   list(val_loss = 1 / max(epoch, 1), resumed_at = first)
 }
+
+# checkpointed, until the file named `release` exists: no attempt ends on its own before the test releases
+# it, so a drain always finds it running (the Python twin is itest_models.checkpointed_until_released).
+checkpointed_until_released <- function(params, ctx) {
+  saved <- ctx$load_checkpoint()
+  first <- if (is.null(saved)) 1 else saved$epoch + 1
+  epoch <- first - 1
+  while (!file.exists(params$release)) {
+    if (ctx$should_stop()) break
+    if (epoch >= 2400) stop(params$release, " never appeared")
+    epoch <- epoch + 1
+    Sys.sleep(params$epoch_sleep)
+    ctx$save_checkpoint(epoch, list(epoch = epoch))
+    ctx$report(epoch, loss = 1 / epoch)
+  }
+  list(val_loss = 1 / max(epoch, 1), resumed_at = first)
+}

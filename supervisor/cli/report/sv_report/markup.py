@@ -35,7 +35,8 @@ def table(headers, rows, cls=None, numeric=()):
     """A table from header strings and rows of values (formatted with fmt, escaped). `numeric` names the
     columns (by index) to align right."""
     c = f' class="{esc(cls)}"' if cls else ""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    # A header may break after an underscore (early_stop_fraction): many columns then still fit the page.
+    head = "".join(f"<th>{esc(h).replace('_', '_<wbr>')}</th>" for h in headers)
     body = []
     for row in rows:
         cells = []

@@ -24,9 +24,10 @@ figure { margin: 0.6em 0; } img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td { max-width: 38em; overflow-wrap: anywhere; }
-dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.15em 1em; }
-dl.facts dt { color: #555; } dl.facts dd { margin: 0; }
+td.num { overflow-wrap: normal; white-space: nowrap; }  /* a number is never split */
+td { max-width: 38em; overflow-wrap: anywhere; }  /* with <wbr> in headers, a wide table fits the page */
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.15em 1em; }
+dl.facts dt { color: #555; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .note { color: #666; font-size: 0.9em; }
 .section-error { background: #fff0f0; border: 1px solid #e0a0a0; padding: 0.5em 1em; white-space: pre-wrap; }
 """

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import markup as m
 from .. import plots
+from ..paramview import params_text
 from ..registry import section
 from .utilization import time_unit
 
@@ -51,7 +52,7 @@ def render(run):
     parts = [m.facts([
         ("evaluations with an objective", len(y)),
         ("best", f"{m.fmt(y[i_best])} (node {t.node_id}, evaluation {first_hit})"),
-        ("best parameters", m.fmt(t.params)),
+        ("best parameters", params_text(t.params)),
         ("median", m.fmt(float(np.median(y)))),
     ]), plots.embed(fig, f"{obj.metric} per evaluation with the best so far")]
     return "\n".join(parts)

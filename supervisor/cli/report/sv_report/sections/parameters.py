@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import markup as m
 from .. import plots
+from ..paramview import is_internal, plottable
 from ..registry import section
 from ..rundata import is_number
 from .objective import use_log
@@ -32,6 +33,14 @@ def varying_params(tasks):
                 seen[k] = set()
             seen[k].add(json.dumps(v, sort_keys=True))
     return [k for k in names if len(seen[k]) > 1]
+
+
+def split_plottable(tasks, names):
+    """(names to plot, names left out): internal keys and long lists are not drawn (see paramview)."""
+    keep, left = [], []
+    for name in names:
+        (keep if plottable(name, [t.params[name] for t in tasks if name in t.params]) else left).append(name)
+    return keep, left
 
 
 def _numeric_panel(ax, xs, ys, log_hint):
@@ -75,9 +84,17 @@ def render(run):
     scored = run.scored()
     if len(scored) < 2:
         return m.note("Fewer than two evaluations have an objective; nothing to compare yet.")
-    names = varying_params(scored)
+    names, unplotted = split_plottable(scored, varying_params(scored))
+    internal = [n for n in unplotted if is_internal(n)]
+    lists = [n for n in unplotted if not is_internal(n)]
+    notes = []
+    if lists:
+        notes.append(m.note("Not drawn, each value being a long list: " + ", ".join(lists) + "."))
+    if internal:
+        notes.append(m.note("Not drawn, the supervisor's own bookkeeping: " + ", ".join(internal) + "."))
     if not names:
-        return m.note("Every evaluation used the same parameters.")
+        return "\n".join([m.note("No parameter that varies can be drawn."), *notes] if unplotted else
+                         [m.note("Every evaluation used the same parameters.")])
     shown = names[:MAX_PANELS]
     space = run.space()
     obj = run.objectives[0]
@@ -105,4 +122,4 @@ def render(run):
     if len(names) > MAX_PANELS:
         parts.append(m.note(f"{len(names) - MAX_PANELS} more parameters left out: "
                             + ", ".join(names[MAX_PANELS:])))
-    return "\n".join(parts)
+    return "\n".join(parts + notes)

@@ -2,12 +2,12 @@
 The objectives' values come from each task's result; a point is on the front when no other point is at
 least as good in every objective and better in one. Single-objective runs leave this section out."""
 import itertools
-import json
 
 import numpy as np
 
 from .. import markup as m
 from .. import plots
+from ..paramview import params_text
 from ..registry import section
 
 MAX_ROWS = 50
@@ -69,7 +69,7 @@ def render(run):
     parts = [m.facts([("objectives", names), ("evaluations with every objective", len(rows)),
                       ("on the front", len(on_front))]),
              plots.embed(fig, "Pareto front of the objectives")]
-    table_rows = [[t.node_id, *vals, json.dumps(t.params, separators=(",", ":"), sort_keys=True)]
+    table_rows = [[t.node_id, *vals, params_text(t.params)]
                   for t, vals in on_front[:MAX_ROWS]]
     parts.append(m.table(["node", *[o.metric for o in objs], "parameters"], table_rows,
                          numeric=set(range(1, 1 + len(objs)))))

@@ -1,9 +1,9 @@
 """Summary: where the run stands, its best results and its job chain (sessions, and the submissions
 `supervisor submit` records once that table exists)."""
 import datetime
-import json
 
 from .. import markup as m
+from ..paramview import params_text
 from ..registry import section
 
 BEST_ROWS = 10
@@ -11,11 +11,6 @@ BEST_ROWS = 10
 
 def _when(t):
     return datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S") if t and t > 0 else None
-
-
-def _compact(params, limit=160):
-    text = json.dumps(params, separators=(",", ":"), sort_keys=True)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @section("summary", "Summary", order=10)
@@ -43,7 +38,7 @@ def render(run):
         extra = [o.metric for o in run.objectives[1:]]
         headers = ["rank", "node", "objective", *extra, "duration", "parameters"]
         rows = [[i + 1, t.node_id, t.objective, *[run.value(t, x) for x in extra], m.duration(t.duration),
-                 _compact(t.params)] for i, t in enumerate(best[:BEST_ROWS])]
+                 params_text(t.params)] for i, t in enumerate(best[:BEST_ROWS])]
         parts.append(f"<h3>Best {min(BEST_ROWS, len(best))} of {len(best)}</h3>")
         parts.append(m.table(headers, rows, numeric={0, 2, *range(3, 3 + len(extra))}))
 
