@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "site/script_text.hpp"
 #include "site/site.hpp"
 #include "spec/yaml_reader.hpp"
@@ -298,7 +299,7 @@ std::vector<std::string> site_search_path() {
       start = colon + 1;
     }
   }
-  dirs.push_back(SV_SITE_CONFIGS_DIR);
+  dirs.push_back(core::resource_dir("SV_SITE_CONFIGS_DIR", SV_SITE_CONFIGS_DIR, "site_configs"));
   return dirs;
 }
 
