@@ -3,6 +3,7 @@
 # configure with the venv's Python, -DSV_WITH_R=OFF and a carried SQLite prefix, build, install to a
 # prefix, check the install tree from outside the checkout, then run benchmarks/gpu_packing.py.
 #   bash benchmarks/gpu_device_run.sh RUNS [TASKS]     (RUNS as gpu_packing.py --runs; results in $OUT)
+# SKIP_SMOKE=1 goes straight from the install to the benchmark (a second call).
 # The SQLite prefix: Debian 12's libsqlite3-dev and libsqlite3-0 unpacked with `dpkg -x` into .sqlite/
 # (README: Building where sqlite3.h is missing), named in the device tool's `carry`.
 set -uo pipefail
@@ -18,7 +19,7 @@ log="$out/build.log"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 
 echo "== machine"
-uname -srm; nproc; "$py" -V; echo "python3: $py"; cmake --version | head -1; mpiexec --version 2>&1 | head -1
+uname -srm; echo "cpus: $(nproc --all), usable by this shell: $(nproc)"; "$py" -V; echo "python3: $py"; cmake --version | head -1; mpiexec --version 2>&1 | head -1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 command -v nvidia-cuda-mps-control || echo "no nvidia-cuda-mps-control"
 
@@ -27,7 +28,7 @@ t0=$(date +%s)
 {
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$py" -DSV_WITH_R=OFF \
         -DSV_BUILD_TESTS=OFF -DCMAKE_PREFIX_PATH="$root/.sqlite/usr" &&
-  cmake --build "$build" --target supervisor -j "$(nproc)" &&
+  cmake --build "$build" --target supervisor -j "$(nproc --all)" &&
   cmake --install "$build" --prefix "$prefix"
 } >"$log" 2>&1
 rc=$?
@@ -36,6 +37,10 @@ grep -E "Embedded R|SQLite|Python3|error" "$log" | head -20
 [ $rc -eq 0 ] || { tail -40 "$log"; exit 1; }
 sv="$prefix/bin/supervisor"
 
+if [ "${SKIP_SMOKE:-0}" = 1 ]; then
+  python3 "$root/benchmarks/gpu_packing.py" --binary "$sv" --runs "$runs" --tasks "$tasks" --out "$out/gpu_packing.json"
+  exit $?
+fi
 echo "== install tree, from outside the checkout"
 work=$(mktemp -d /tmp/sv-outside-XXXX)
 cd "$work"
