@@ -22,6 +22,7 @@
 #include "cli/commands.hpp"
 #include "cli/launch.hpp"
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 
 #ifndef SV_MPIEXEC
 #define SV_MPIEXEC "mpiexec"
@@ -37,10 +38,9 @@ bool launched_under_mpi() {
 }
 
 std::string self_executable() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw core::UsageError("cannot find the supervisor executable's path (/proc/self/exe)");
-  return std::string(buf, static_cast<std::size_t>(n));
+  std::string path = core::executable_path();
+  if (path.empty()) throw core::UsageError("cannot find the supervisor executable's path (/proc/self/exe)");
+  return path;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 
 #ifndef SV_REPORT_DIR
 #define SV_REPORT_DIR ""
@@ -122,7 +123,7 @@ int cmd_report(const ReportArgs& args) {
   if (!fs::is_directory(args.run_dir)) throw core::UsageError(args.run_dir + ": no such run directory");
   if (!fs::exists(store_path(args.run_dir)))
     throw core::UsageError(args.run_dir + ": not a run directory (no supervisor.db inside)");
-  const std::string report_dir = env_or("SV_REPORT_PATH", SV_REPORT_DIR);
+  const std::string report_dir = core::resource_dir("SV_REPORT_PATH", SV_REPORT_DIR, "report");
   if (report_dir.empty() || !fs::exists(fs::path(report_dir) / "sv_report" / "__main__.py"))
     throw core::UsageError("the report code (sv_report) is not in '" + report_dir +
                            "'; set SV_REPORT_PATH to the folder that holds sv_report/ (supervisor/cli/report in "

@@ -14,12 +14,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "balancer/mpi_comm.hpp"
 #include "balancer/worker_loop.hpp"
 #include "cli/commands.hpp"
 #include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
+#include "cli/optimizer_packages.hpp"
 #include "cli/preflight.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/summary.hpp"
@@ -32,6 +34,8 @@
 #include "engine/workflow.hpp"
 #include "shell/shell.hpp"
 #include "site/gpu_binding.hpp"
+#include "site/mps.hpp"
+#include "telemetry/gpu_sampler.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
 
@@ -160,7 +164,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     if (const char* id = std::getenv(v)) session.job_id = id;
   session.status = "running";
   auto session_id = store.begin_session(session);
-  site::bind_gpus(0);  // the server takes no GPU (a no-op unless job.sh asks for GPU binding)
+  // GPU telemetry for this node: the GPUs the launcher gave the job (read before the server hides them
+  // from itself), sampled on a thread, written by the server loop. Nothing at all without NVML.
+  telemetry::GpuSampler sampler(telemetry::Nvml::load(),
+                                telemetry::visible_gpu_indices(std::getenv("CUDA_VISIBLE_DEVICES")),
+                                telemetry::sample_interval_from_env());
+  // The server takes no GPU (a no-op unless the workflow or job.sh asks for GPU binding).
+  site::bind_gpus(0, site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); }));
 
   engine::WorkflowEnv env{out_dir, previous, comm.size() - 1, true};
   if (spec.kind == spec::WorkflowKind::hpo) env.optimizer_time_s = engine::recorded_optimizer_time(store.events());
@@ -179,6 +189,15 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   if (heartbeats && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
+  if (sampler.active()) {
+    options.on_tick = [&sampler, &store, host = session.host] {
+      std::vector<store::GpuSampleRow> rows;
+      for (auto& t : sampler.take())
+        rows.push_back(store::GpuSampleRow{t.time, host, t.gpu.index, std::move(t.gpu.uuid), t.gpu.busy,
+                                           t.gpu.memory_used, t.gpu.memory_total});
+      store.add_gpu_samples(rows);
+    };
+  }
 
   engine::Server server(comm, store, *workflow, options);
   if (!previous.empty()) {
@@ -245,8 +264,11 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   };
   std::unique_ptr<shell::ShellSet> shells;
   try {
-    // Before any interpreter starts: this worker sees only its own GPUs (SV_GPUS_PER_WORKER from job.sh).
-    if (std::string gpus = site::bind_gpus(comm.rank()); !gpus.empty()) std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
+    // Before any interpreter starts: this worker sees only its own GPUs (the workflow's resources, or
+    // SV_GPUS_PER_WORKER and friends from job.sh).
+    auto gpu = site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); });
+    if (std::string gpus = site::bind_gpus(comm.rank(), gpu); !gpus.empty())
+      std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
     shells = std::make_unique<shell::ShellSet>(config, progress);
   } catch (const std::exception& e) {
     balancer::report_fatal_and_wait(comm, e.what());
@@ -274,6 +296,51 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
   balancer::run_worker(comm, execute, worker_options);
   return 0;
+}
+
+// gpu_sharing: mps. Collective over all ranks: the lowest rank of each node starts that node's MPS control
+// daemon, then every rank of the node points itself at it, before any worker touches CUDA. A node where
+// it cannot start says so in one line and its workers time-slice; rank 0 records that as an event.
+// Returns the daemon this rank must stop after the job.
+std::optional<site::MpsDirs> start_mps(const spec::WorkflowSpec& spec, const std::string& out_dir, int rank,
+                                       store::Store* store) {
+  std::optional<site::GpuSettings> gpu;
+  try {
+    gpu = site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); });
+  } catch (const core::Error&) {
+    // The worker reports a malformed SV_GPU_* variable when it binds its GPUs.
+  }
+  if (!gpu || gpu->sharing != spec::GpuSharing::mps) return std::nullopt;
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int node_rank = 0;
+  MPI_Comm_rank(node, &node_rank);
+  const site::MpsDirs dirs = site::mps_dirs(out_dir, hostname());
+  int ok = 0;
+  std::string why;
+  if (node_rank == 0) {
+    why = site::start_mps_daemon(dirs);
+    ok = why.empty();
+    if (!ok)
+      std::fprintf(stderr, "supervisor: gpu_sharing: mps: cannot start the MPS daemon on %s (%s); the workers "
+                   "there share their GPUs by time-slicing\n", hostname().c_str(), why.c_str());
+  }
+  MPI_Bcast(&ok, 1, MPI_INT, 0, node);
+  MPI_Comm_free(&node);
+  if (ok) site::use_mps(dirs);
+  int nodes_failed = 0, failed_here = !ok && node_rank == 0;
+  MPI_Reduce(&failed_here, &nodes_failed, 1, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (rank == 0 && store) {
+    store->add_event("gpu_sharing",
+                     nodes_failed == 0 ? "mps: control daemon started on every node (pipes in " + out_dir + "/mps)"
+                                       : "mps: the daemon did not start on " + std::to_string(nodes_failed) +
+                                             " node(s)" + (why.empty() ? "" : " (" + hostname() + ": " + why + ")") +
+                                             "; their workers time-slice",
+                     core::wall_now());
+    store->flush();
+  }
+  if (ok && node_rank == 0) return dirs;
+  return std::nullopt;
 }
 
 int run_in_mpi(const RunArgs& args) {
@@ -331,6 +398,7 @@ int run_in_mpi(const RunArgs& args) {
     return 2;
   }
   if (rank != 0) spec = spec::parse_workflow(start.spec_text, start.spec_path, start.source_dir);
+  std::optional<site::MpsDirs> mps_to_stop = start_mps(spec, start.out_dir, rank, store.get());
 
   int code = 0;
   {
@@ -359,6 +427,11 @@ int run_in_mpi(const RunArgs& args) {
     MPI_Abort(MPI_COMM_WORLD, code);
   }
   MPI_Finalize();
+  // After the job: the daemon's `quit` waits for its clients, the workers, which leave at MPI_Finalize.
+  if (mps_to_stop && !site::stop_mps_daemon(*mps_to_stop))
+    std::fprintf(stderr, "supervisor: gpu_sharing: mps: the MPS control daemon in %s did not stop; end it with "
+                 "`echo quit | CUDA_MPS_PIPE_DIRECTORY=%s nvidia-cuda-mps-control`\n",
+                 mps_to_stop->pipe.c_str(), mps_to_stop->pipe.c_str());
   return code;
 }
 
@@ -373,6 +446,7 @@ int cmd_run(const RunArgs& args) {
   // running this same command in every rank.
   JobPlan plan = plan_job(args);
   engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, 1, false});
+  check_optimizer_package(plan.spec);
   preflight(plan.spec, Checks::optimizer);
   int workers = args.workers > 0 ? args.workers : plan.spec.resources.workers;
   std::vector<std::string> command = {self_executable()};

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "core/clock.hpp"
@@ -50,6 +51,26 @@ std::string local_time(double t) {
 
 std::string num(const Json& j) { return j.is_number() ? fmt("%.6g", j.get<double>()) : "-"; }
 
+// One entry per (host, GPU): its latest reading, and the mean busy fraction over the run.
+Json gpu_status(const std::vector<store::GpuSampleRow>& samples) {
+  std::map<std::pair<std::string, int>, std::pair<const store::GpuSampleRow*, std::pair<double, long long>>> by_gpu;
+  for (const auto& r : samples) {
+    auto& [latest, sum] = by_gpu[{r.host, r.gpu}];
+    latest = &r;  // samples come by time
+    sum.first += r.busy;
+    sum.second += 1;
+  }
+  Json out = Json::array();
+  for (const auto& [key, value] : by_gpu) {
+    const auto& [latest, sum] = value;
+    out.push_back({{"host", key.first}, {"gpu", key.second}, {"uuid", latest->uuid}, {"busy", latest->busy},
+                   {"mean_busy", sum.first / static_cast<double>(sum.second)},
+                   {"memory_used", latest->memory_used}, {"memory_total", latest->memory_total},
+                   {"samples", sum.second}, {"time", latest->time}});
+  }
+  return out;
+}
+
 }  // namespace
 
 // Keys: run{name, workflow, status, dir, store, spec_path, created, updated, elapsed_s},
@@ -58,7 +79,9 @@ std::string num(const Json& j) { return j.is_number() ? fmt("%.6g", j.get<double
 // epoch, metrics}], running_total, best[{node_id, objective, params, duration_s}],
 // failures[{node_id, attempts, worker, host, error}], failures_total,
 // submissions[{id, time, scheduler, job_id, script, site, resubmits_left}],
-// sessions[{id, started, ended, workers, host, job_id, status}]. Unknown values are null.
+// sessions[{id, started, ended, workers, host, job_id, status}],
+// gpus[{host, gpu, uuid, busy, mean_busy, memory_used, memory_total, samples, time}] (latest reading and
+// the run's mean busy fraction per GPU; empty without GPU telemetry). Unknown values are null.
 Json collect_status(const store::Store& store, const StatusInputs& in) {
   const store::RunInfo run = store.run();
   const store::StatusCounts counts = store.counts();
@@ -142,6 +165,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                                   {"site", s.site},
                                   {"resubmits_left", s.resubmits_left}});
   }
+  out["gpus"] = gpu_status(store.gpu_samples());
   out["sessions"] = Json::array();
   for (const auto& s : sessions) {
     out["sessions"].push_back({{"id", s.id},
@@ -248,6 +272,18 @@ std::string render_status_text(const Json& st) {
     if (more > 0) line("  ... and " + std::to_string(more) + " more (supervisor export lists them all)");
   }
 
+  if (st.contains("gpus") && !st["gpus"].empty()) {
+    line("gpus (busy now / mean over the run, memory in use):");
+    for (const auto& g : st["gpus"]) {
+      const double gib = 1024.0 * 1024.0 * 1024.0;
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "  %s gpu %d: %3.0f%% / %3.0f%%, %.1f of %.1f GiB",
+                    g["host"].get<std::string>().c_str(), g["gpu"].get<int>(), 100 * g["busy"].get<double>(),
+                    100 * g["mean_busy"].get<double>(), g["memory_used"].get<double>() / gib,
+                    g["memory_total"].get<double>() / gib);
+      line(buf);
+    }
+  }
   if (!st["sessions"].empty() || !st["submissions"].empty()) {
     std::size_t n = st["sessions"].size(), m = st["submissions"].size();
     line("jobs (" + std::to_string(n) + " session" + (n == 1 ? "" : "s") +

@@ -451,6 +451,7 @@ RunOutcome Server::run_loop() {
       // Alive stamp: `status` reads a run whose store has not changed for a while as probably killed.
       if (now - last_flush >= kAliveStampS) store_.touch();
       if (options_.on_progress) options_.on_progress(progress());
+      if (options_.on_tick) options_.on_tick();
       last_tick = now;
     }
     if (active) {
@@ -462,6 +463,7 @@ RunOutcome Server::run_loop() {
   if (draining_) workflow_.finish_by = options_.stop_at;
   workflow_.finish(graph_);
   shutdown_workers();
+  if (options_.on_tick) options_.on_tick();
   if (!fatal_ && workflow_.fatal()) {
     fatal_ = workflow_.fatal();
     store_.add_event("fatal", *fatal_, core::wall_now());

@@ -48,6 +48,9 @@ struct ServerOptions {
   double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
   double stop_at = 0;   // wall clock: stop waiting for running tasks (they re-run on resume)
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
+  // Called about once a second on the server's thread, and once at the end: the place for other writes
+  // to the store that the loop owns (GPU samples, cli/run.cpp).
+  std::function<void()> on_tick;
 };
 
 struct RunOutcome {

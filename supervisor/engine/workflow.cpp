@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 
+#include "core/build_features.hpp"
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "engine/dag.hpp"
 #include "engine/hpo.hpp"
 #include "engine/sublearning.hpp"
@@ -27,13 +29,16 @@ std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const Workflo
                             "' is not an R optimizer (with language: r use mbo, random or emews)");
   std::unique_ptr<eq::OptimizerPort> port;
   if (env.start_optimizer && r) {
-    const char* root_env = std::getenv("SV_EQ_R_ROOT");
-    std::string root = root_env && *root_env ? root_env : SV_EQ_R_ROOT;
+#ifdef SV_WITH_R
+    std::string root = core::resource_dir("SV_EQ_R_ROOT", SV_EQ_R_ROOT, "eq_r");
     // Called on rank 0's main thread (cli/run.cpp): RInside is constructed here, R then runs on its own thread.
     port = eq::start_r_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(), root);
+#else
+    // spec::parse_optimizer refuses language r in such a build; this is the guard behind it.
+    throw core::ConfigError(core::without_r_message(spec.source_path + ": optimizer.language: r"));
+#endif
   } else if (env.start_optimizer) {
-    const char* root_env = std::getenv("SV_EQ_PY_ROOT");
-    std::string root = root_env && *root_env ? root_env : SV_EQ_PY_ROOT;
+    std::string root = core::resource_dir("SV_EQ_PY_ROOT", SV_EQ_PY_ROOT, "eq_py");
     port = eq::start_python_optimizer(optimizer_config(spec, env.run_dir, env.workers, env.previous).dump(),
                                       {root});
   }

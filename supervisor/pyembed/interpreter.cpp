@@ -82,7 +82,10 @@ void start(const std::vector<Builtin>& builtins, const std::vector<std::string>&
   // Python (multiprocessing) would start the wrong one.
   const char* exe = std::getenv("SV_PYTHON_EXECUTABLE");
   std::wstring wexe = widen(exe && *exe ? exe : SV_PYTHON_EXECUTABLE);
-  PyStatus st = PyConfig_SetString(&cfg, &cfg.executable, wexe.c_str());
+  // program_name too: Python finds its prefix, and a venv's pyvenv.cfg (so the venv's site-packages),
+  // from it, which lets a site's venv or conda interpreter work with no PYTHONPATH.
+  PyStatus st = PyConfig_SetString(&cfg, &cfg.program_name, wexe.c_str());
+  if (!PyStatus_Exception(st)) st = PyConfig_SetString(&cfg, &cfg.executable, wexe.c_str());
   if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&cfg);
   PyConfig_Clear(&cfg);
   if (PyStatus_Exception(st))

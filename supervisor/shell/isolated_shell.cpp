@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "core/json_util.hpp"
 #include "shell/runner_config.hpp"
 
@@ -62,8 +63,7 @@ class IsolatedShell : public Shell {
     std::string python = !config_.python_executable.empty() ? config_.python_executable : default_python();
     std::string log = config_.run_dir + "/logs/worker-" + std::to_string(config_.rank) + ".log";
     std::filesystem::create_directories(config_.run_dir + "/logs");
-    std::string pythonpath = SV_PYTHON_ROOT;
-    if (const char* root = std::getenv("SV_PYTHON_ROOT"); root && *root) pythonpath = root;
+    std::string pythonpath = core::resource_dir("SV_PYTHON_ROOT", SV_PYTHON_ROOT, "python");
     if (!config_.source_dir.empty()) pythonpath += ":" + config_.source_dir;
     if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
 

@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "pyembed/interpreter.hpp"
 #include "shell/python_shell.hpp"
 #include "shell/runner_config.hpp"
@@ -169,8 +170,7 @@ class PythonShell : public Shell {
       : watchdog_(config.timeout_grace_s, config.on_stuck) {
     g_progress = std::move(progress);
     g_drain_at = config.drain_at;
-    const char* root_env = std::getenv("SV_PYTHON_ROOT");
-    std::string root = root_env && *root_env ? root_env : SV_PYTHON_ROOT;
+    std::string root = core::resource_dir("SV_PYTHON_ROOT", SV_PYTHON_ROOT, "python");
     // Models next to the workflow file import without further set-up; appended, so they cannot shadow the
     // standard library.
     std::vector<std::string> back;

@@ -2,12 +2,15 @@
 #include <fstream>
 
 #include "core/clock.hpp"
+#include "core/build_features.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "shell/app_shell.hpp"
 #include "shell/isolated_shell.hpp"
 #include "shell/python_shell.hpp"
+#ifdef SV_WITH_R
 #include "shell/r_shell.hpp"
+#endif
 #include "shell/shell.hpp"
 #include "shell/task_files.hpp"
 
@@ -75,12 +78,17 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
         by_model_.push_back(noop);
         break;
       case spec::ModelKind::r:
+#ifdef SV_WITH_R
         if (!r) {
           owned_.push_back(make_r_shell(config_, progress));
           r = owned_.back().get();
         }
         by_model_.push_back(r);
         break;
+#else
+        // spec::parse_model refuses kind r in such a build; this is the guard behind it.
+        throw core::ConfigError(core::without_r_message("model.kind: r"));
+#endif
     }
   }
 }

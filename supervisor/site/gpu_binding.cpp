@@ -1,5 +1,6 @@
 #include "site/gpu_binding.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -31,14 +32,16 @@ GpuAssignment assign_gpus(const GpuSettings& settings, const RankPlace& place) {
   const bool on_server_node = place.local_rank == place.global_rank;
   int slot = place.local_rank - (on_server_node ? 1 : 0);
   if (slot < 0) slot = 0;
-  int g = settings.gpus_per_worker;
-  const int slots_on_node = settings.gpus_per_node > 0 ? settings.gpus_per_node / g : 0;
+  const int k = std::max(1, settings.workers_per_gpu);
+  const int g = k > 1 ? 1 : settings.gpus_per_worker;
+  const int slots_on_node = settings.gpus_per_node > 0 ? settings.gpus_per_node / g * k : 0;
   if (slots_on_node > 0 && slot >= slots_on_node) {
     out.shared = true;
     slot %= slots_on_node;
   }
   out.slot = slot;
-  for (int i = 0; i < g; ++i) out.devices.push_back(slot * g + i);
+  const int first = slot / k * g;  // k workers per GPU: slots 0..k-1 on GPU 0, k..2k-1 on GPU 1, ...
+  for (int i = 0; i < g; ++i) out.devices.push_back(first + i);
   for (size_t i = 0; i < out.devices.size(); ++i)
     out.value += (i ? "," : "") + std::to_string(out.devices[i]);
   return out;
@@ -50,6 +53,19 @@ std::optional<GpuSettings> gpu_settings_from_env(const std::function<const char*
   GpuSettings s;
   s.gpus_per_worker = *per_worker;
   s.gpus_per_node = read_int(getenv, "SV_GPUS_PER_NODE", 0).value_or(0);
+  s.workers_per_gpu = read_int(getenv, "SV_WORKERS_PER_GPU", 1).value_or(1);
+  if (s.workers_per_gpu > 1 && s.gpus_per_worker != 1)
+    throw core::ConfigError("SV_WORKERS_PER_GPU=" + std::to_string(s.workers_per_gpu) +
+                            " packs workers on one GPU, so SV_GPUS_PER_WORKER must be 1 (set by the job script "
+                            "from the site file)");
+  if (const char* sharing = getenv("SV_GPU_SHARING"); sharing && *sharing) {
+    std::string v = sharing;
+    if (v == "mps") {
+      s.sharing = spec::GpuSharing::mps;
+    } else if (v != "time_slicing" && v != "none") {
+      throw core::ConfigError("SV_GPU_SHARING='" + v + "': expected mps, time_slicing or none");
+    }
+  }
   std::string vendor = getenv("SV_GPU_VENDOR") ? getenv("SV_GPU_VENDOR") : "nvidia";
   if (vendor == "nvidia") {
     s.variable = "CUDA_VISIBLE_DEVICES";
@@ -69,6 +85,19 @@ std::optional<GpuSettings> gpu_settings_from_env(const std::function<const char*
   return s;
 }
 
+std::optional<GpuSettings> gpu_settings(const spec::GpuPlacement& placement,
+                                        const std::function<const char*(const char*)>& getenv) {
+  if (!placement.asked()) return gpu_settings_from_env(getenv);
+  GpuSettings s;
+  s.gpus_per_worker = placement.gpus_per_worker;
+  s.workers_per_gpu = std::max(1, placement.workers_per_gpu);
+  s.gpus_per_node = placement.gpus_per_node;
+  s.sharing = placement.sharing;
+  // The vendor's variable comes from the site when job.sh names one; a workflow alone means NVIDIA.
+  if (auto from_env = gpu_settings_from_env(getenv)) s.variable = from_env->variable;
+  return s;
+}
+
 std::optional<int> local_rank_from_env(const std::function<const char*(const char*)>& getenv) {
   // The MPI library's own numbering first: SLURM_LOCALID is also set (to the batch step's 0) in every
   // process started by mpiexec inside an sbatch script, so it only counts when nothing better is there.
@@ -79,9 +108,8 @@ std::optional<int> local_rank_from_env(const std::function<const char*(const cha
   return std::nullopt;
 }
 
-std::string bind_gpus(int global_rank) {
+std::string bind_gpus(int global_rank, const std::optional<GpuSettings>& settings) {
   auto env = [](const char* name) -> const char* { return std::getenv(name); };
-  auto settings = gpu_settings_from_env(env);
   if (!settings) return "";
   auto local = local_rank_from_env(env);
   if (!local) {
@@ -96,6 +124,7 @@ std::string bind_gpus(int global_rank) {
   if (global_rank == 0) return "rank 0 (server): " + a.variable + "='' (no GPU)";
   return "rank " + std::to_string(global_rank) + " (local " + std::to_string(*local) + ", slot " +
          std::to_string(a.slot) + "): " + a.variable + "=" + a.value +
+         (settings->workers_per_gpu > 1 ? " (" + std::to_string(settings->workers_per_gpu) + " workers per GPU)" : "") +
          (a.shared ? " (shared: the launcher put more workers on this node than it has GPU slots)" : "");
 }
 

@@ -218,6 +218,8 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
     s << "export SV_GPUS_PER_NODE=" << site.gpus_per_node << '\n';
     s << "export SV_GPU_VENDOR=" << to_string(site.gpu_vendor) << '\n';
     if (!site.gpu_env.empty()) s << "export SV_GPU_ENV=" << site.gpu_env << '\n';
+    if (site.workers_per_gpu > 1) s << "export SV_WORKERS_PER_GPU=" << site.workers_per_gpu << '\n';
+    if (site.gpu_sharing == spec::GpuSharing::mps) s << "export SV_GPU_SHARING=mps\n";
   }
 
   // Step 4: one MPI job, every rank the supervisor binary. A successor (SV_JOB_MODE=resume, set by

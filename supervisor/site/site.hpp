@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "spec/workflow_spec.hpp"
+
 namespace sv::site {
 
 enum class Scheduler { local, slurm, lsf, pbs, cobalt };
@@ -35,6 +37,8 @@ struct SiteSpec {
   int gpus_per_node = 0;
   int workers_per_node = 1;
   int gpus_per_worker = 0;
+  int workers_per_gpu = 1;  // > 1 packs that many workers on each GPU (gpus_per_worker is then 1)
+  spec::GpuSharing gpu_sharing = spec::GpuSharing::time_slicing;  // mps: one MPS daemon per node
   GpuVendor gpu_vendor = GpuVendor::none;
   std::string gpu_env;  // the visible-devices variable; "" = the vendor's (CUDA_/ROCR_VISIBLE_DEVICES)
   GpuBinding gpu_binding = GpuBinding::none;

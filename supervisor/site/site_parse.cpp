@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "site/script_text.hpp"
 #include "site/site.hpp"
 #include "spec/yaml_reader.hpp"
@@ -128,6 +129,8 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
                                             "gpus_per_node",
                                             "workers_per_node",
                                             "gpus_per_worker",
+                                            "workers_per_gpu",
+                                            "gpu_sharing",
                                             "gpu_vendor",
                                             "gpu_env",
                                             "gpu_binding",
@@ -173,6 +176,13 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
     } else if (f.key == "gpus_per_worker") {
       site.gpus_per_worker = r.integer(f, 0);
       gpw_field = &f;
+    } else if (f.key == "workers_per_gpu") {
+      site.workers_per_gpu = r.integer(f, 1, "how many workers share each GPU");
+      site.gpus_per_worker = 1;
+      gpw_field = &f;
+    } else if (f.key == "gpu_sharing") {
+      site.gpu_sharing = r.choice<spec::GpuSharing>(
+          f, {{"time_slicing", spec::GpuSharing::time_slicing}, {"mps", spec::GpuSharing::mps}});
     } else if (f.key == "gpu_vendor") {
       site.gpu_vendor = r.choice<GpuVendor>(
           f, {{"nvidia", GpuVendor::nvidia}, {"amd", GpuVendor::amd}, {"none", GpuVendor::none}});
@@ -226,7 +236,12 @@ SiteSpec parse_site(const std::string& text, const std::string& origin, const st
       if (vendor_field) r.fail(*vendor_field, "workers need GPUs; expected nvidia or amd");
       site.gpu_vendor = GpuVendor::nvidia;
     }
-    long needed = static_cast<long>(site.workers_per_node) * site.gpus_per_worker;
+    if (site.workers_per_gpu > 1 && top.find("gpus_per_worker") && top.find("gpus_per_worker")->node.as<int>(0) != 1)
+      r.fail(*top.find("workers_per_gpu"), "packs workers on one GPU, so gpus_per_worker must be 1 (or left out)");
+    // Packed: K workers need one GPU between them (rounded up).
+    long needed = site.workers_per_gpu > 1
+                      ? (static_cast<long>(site.workers_per_node) + site.workers_per_gpu - 1) / site.workers_per_gpu
+                      : static_cast<long>(site.workers_per_node) * site.gpus_per_worker;
     if (needed > site.gpus_per_node)
       r.fail(wpn_field, std::to_string(site.workers_per_node) + " workers × " +
                             std::to_string(site.gpus_per_worker) + " GPUs need " + std::to_string(needed) +
@@ -290,7 +305,7 @@ std::vector<std::string> site_search_path() {
       start = colon + 1;
     }
   }
-  dirs.push_back(SV_SITE_CONFIGS_DIR);
+  dirs.push_back(core::resource_dir("SV_SITE_CONFIGS_DIR", SV_SITE_CONFIGS_DIR, "site_configs"));
   return dirs;
 }
 

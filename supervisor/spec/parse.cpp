@@ -10,8 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/build_features.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "spec/gpu_parse.hpp"
 #include "spec/dataflow_parse.hpp"
 #include "spec/search_parse.hpp"
 #include "spec/yaml_reader.hpp"
@@ -85,6 +87,8 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
                                              {"r", ModelKind::r},
                                              {"app", ModelKind::app},
                                              {"noop", ModelKind::noop}});
+  if (model.kind == ModelKind::r && !core::built_with_r())
+    r.fail(*m.find("kind"), core::without_r_message("kind r"));
 
   const Field* entry = m.find("entry");
   const Field* command = m.find("command");
@@ -135,8 +139,10 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
 }
 
 ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
-  Mapping m = r.mapping(f, {"workers", "preload", "shell", "python", "heartbeat_s", "lost_after_s", "timeout_grace_s"});
+  Mapping m = r.mapping(f, {"workers", "preload", "shell", "python", "heartbeat_s", "lost_after_s", "timeout_grace_s",
+                            "gpus_per_worker", "workers_per_gpu", "gpus_per_node", "gpu_sharing"});
   ResourcesSpec resources;
+  resources.gpu = parse_gpu_placement(r, m);
   for (const Field& field : m.fields) {
     if (field.key == "workers") resources.workers = r.integer(field, 1, kMaxWorkers);
     if (field.key == "preload") resources.preload = r.string_list(field);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "core/build_features.hpp"
+
 namespace sv::spec {
 
 const char* to_string(ParamType t) {
@@ -130,6 +132,8 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
   for (const Field& field : m.fields) {
     if (field.key == "language") {
       o.language = r.choice<OptimizerLanguage>(field, {{"python", OptimizerLanguage::python}, {"r", OptimizerLanguage::r}});
+      if (o.language == OptimizerLanguage::r && !core::built_with_r())
+        r.fail(field, core::without_r_message("language r"));
     } else if (field.key == "seed") {
       o.seed = r.integer(field, 0, "a non-negative integer");
     } else if (field.key == "batch") {

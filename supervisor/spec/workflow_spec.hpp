@@ -58,6 +58,19 @@ struct SweepSpec {
 };
 
 enum class ShellMode { embedded, isolated };
+/// How the workers packed on one GPU share it: the driver's time-slicing, or CUDA MPS (one control daemon
+/// per node, started and stopped by the supervisor; cli/run.cpp, site/mps.hpp).
+enum class GpuSharing { time_slicing, mps };
+
+/// Where a workflow places its workers on GPUs (site/gpu_binding.hpp does the arithmetic). All 0 = the
+/// site's settings (job.sh's SV_GPUS_PER_WORKER, ...) or no binding.
+struct GpuPlacement {
+  int gpus_per_worker = 0;  // ≥ 1: each worker gets this many GPUs of its own
+  int workers_per_gpu = 0;  // ≥ 1: this many workers share each GPU (`gpus_per_worker: 0.25` means 4)
+  int gpus_per_node = 0;    // GPUs to spread over on each node; 0 = unknown (slots are not wrapped)
+  GpuSharing sharing = GpuSharing::time_slicing;
+  bool asked() const { return gpus_per_worker > 0 || workers_per_gpu > 0; }
+};
 
 /// The most worker ranks a run may have (`resources.workers`, `--workers`, `--nodes`): rank 0 alone
 /// dispatches and commits for all of them, and 65,536 is already more GPUs than the largest machines hold
@@ -78,6 +91,7 @@ struct ResourcesSpec {
   // Embedded Python: a model call that has not stopped this long after its model.timeout interrupt is
   // stuck for good; the worker gives itself up and the task is retried elsewhere (model.retries).
   double timeout_grace_s = 30;
+  GpuPlacement gpu;
 };
 
 struct WorkflowSpec {

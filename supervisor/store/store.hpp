@@ -88,6 +88,18 @@ struct EventRow {
 };
 
 /// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
+/// One reading of one GPU (cli/run.cpp samples rank 0's node through telemetry::GpuSampler). The table
+/// gpu_samples is made on the first write, so runs without GPUs have none (store/gpu_samples.cpp).
+struct GpuSampleRow {
+  double time = 0;
+  std::string host;
+  int gpu = 0;               // NVML index on the host
+  std::string uuid;
+  double busy = 0;           // 0..1
+  std::int64_t memory_used = 0;   // bytes
+  std::int64_t memory_total = 0;  // bytes
+};
+
 struct SubmissionRow {
   std::int64_t id = 0;
   double time = 0;
@@ -133,6 +145,8 @@ class Store {
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
   std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
+  /// Appends GPU readings in one transaction (immediate commit, a few rows every few seconds).
+  void add_gpu_samples(const std::vector<GpuSampleRow>& rows);
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
@@ -164,6 +178,7 @@ class Store {
   std::vector<ArtifactRow> artifacts() const;                  // in the order they were added
   std::vector<EventRow> events() const;                        // in the order they were added
   std::vector<SubmissionRow> submissions() const;              // in the order they were made
+  std::vector<GpuSampleRow> gpu_samples() const;               // by time; empty when the run saw no GPU
   int schema_version() const;
 
  private:

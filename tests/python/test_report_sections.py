@@ -103,3 +103,16 @@ def test_objectives_come_from_the_workflow_yaml():
     assert parse_objectives({"objective": {"metric": "acc", "goal": "maximize"}}) == [Objective("acc", "maximize")]
     spec = {"objective": {"metrics": [{"metric": "a"}, {"metric": "b", "goal": "maximize"}]}}
     assert parse_objectives(spec) == [Objective("a", "minimize"), Objective("b", "maximize")]
+
+
+def test_gpu_section_draws_busy_over_time_only_when_the_run_saw_a_gpu():
+    run = make_run()
+    page, failed = render_page(run, strict=True)
+    assert failed == [] and 'id="gpus"' not in page  # no gpu_samples: no section
+    t0 = run.t0
+    run.gpu_samples = [{"time": t0 + 2 * i, "host": "node1", "gpu": 0, "busy": 0.5 + 0.01 * i,
+                        "memory_used": 2 << 30, "memory_total": 80 << 30} for i in range(10)]
+    page, failed = render_page(run, strict=True)
+    assert failed == [] and '<section id="gpus">' in page
+    assert "node1 gpu 0" in page and "54.5%" in page  # mean busy of 0.50..0.59
+    assert page.index('id="utilization"') < page.index('id="gpus"') < page.index('id="objective"')

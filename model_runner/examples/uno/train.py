@@ -131,7 +131,9 @@ def run(params, ctx):
         ctx.save_weights(model)
     result = summary(outcome)
     result.update({"n_train": len(train[-1]), "n_val": len(val_rows),
-                   "n_cells": int(len(np.unique(data.cell))), "device": str(device)})
+                   "n_cells": int(len(np.unique(data.cell))), "device": str(device),
+                   # The GPU this task trained on, as the supervisor bound it (site/gpu_binding.hpp).
+                   "visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")})
     # Inference speed, MENNDL's second objective: seconds per 1,000 predictions on the validation set.
     started = time.perf_counter()
     _predict(model, val, 0, seed)

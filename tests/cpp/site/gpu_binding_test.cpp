@@ -98,3 +98,69 @@ TEST_CASE("the node-local rank prefers the MPI library's own variable over Slurm
   env.vars["OMPI_COMM_WORLD_LOCAL_RANK"] = "1";
   CHECK(local_rank_from_env(std::ref(env)) == 1);
 }
+
+// Packing: K workers share each GPU (workers_per_gpu, or gpus_per_worker 1/K).
+namespace {
+GpuSettings packed(int k, int gpus_per_node) {
+  GpuSettings s = one_per_worker(gpus_per_node);
+  s.workers_per_gpu = k;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("K workers per GPU: slots 0..K-1 on GPU 0, K..2K-1 on GPU 1", "[site][gpu][packing]") {
+  // One node, server + 8 workers, 4 per GPU on 2 GPUs: ranks 1-4 -> GPU 0, ranks 5-8 -> GPU 1.
+  for (int rank = 1; rank <= 8; ++rank) {
+    GpuAssignment a = assign_gpus(packed(4, 2), {rank, rank});
+    CHECK(a.value == (rank <= 4 ? "0" : "1"));
+    CHECK(a.devices.size() == 1);
+    CHECK_FALSE(a.shared);
+  }
+  // A second node (no server): local ranks 0-7 map the same way.
+  CHECK(assign_gpus(packed(4, 2), {9, 0}).value == "0");
+  CHECK(assign_gpus(packed(4, 2), {13, 4}).value == "1");
+}
+
+TEST_CASE("16 workers on one GPU all see GPU 0", "[site][gpu][packing]") {
+  for (int rank = 1; rank <= 16; ++rank) CHECK(assign_gpus(packed(16, 1), {rank, rank}).value == "0");
+  CHECK_FALSE(assign_gpus(packed(16, 1), {16, 16}).shared);
+  CHECK(assign_gpus(packed(16, 0), {16, 16}).value == "0");  // node size unknown: no wrap needed
+}
+
+TEST_CASE("more packed workers than K x GPUs wrap and say so", "[site][gpu][packing]") {
+  GpuAssignment a = assign_gpus(packed(2, 2), {5, 5});  // fifth worker; 2 GPUs x 2 slots
+  CHECK(a.shared);
+  CHECK(a.value == "0");
+  CHECK(assign_gpus(packed(2, 2), {6, 6}).value == "0");
+  CHECK(assign_gpus(packed(2, 2), {7, 7}).value == "1");
+}
+
+TEST_CASE("the job script's SV_WORKERS_PER_GPU and SV_GPU_SHARING are read", "[site][gpu][packing]") {
+  FakeEnv env{{{"SV_GPUS_PER_WORKER", "1"}, {"SV_WORKERS_PER_GPU", "8"}, {"SV_GPUS_PER_NODE", "4"},
+               {"SV_GPU_SHARING", "mps"}}};
+  auto s = gpu_settings_from_env(std::ref(env));
+  REQUIRE(s);
+  CHECK(s->workers_per_gpu == 8);
+  CHECK(s->sharing == sv::spec::GpuSharing::mps);
+  env.vars["SV_GPU_SHARING"] = "sometimes";
+  CHECK_THROWS_AS(gpu_settings_from_env(std::ref(env)), sv::core::ConfigError);
+  env.vars["SV_GPU_SHARING"] = "mps";
+  env.vars["SV_GPUS_PER_WORKER"] = "2";  // packing needs one GPU per worker
+  CHECK_THROWS_AS(gpu_settings_from_env(std::ref(env)), sv::core::ConfigError);
+}
+
+TEST_CASE("the workflow's placement wins over the job script's", "[site][gpu][packing]") {
+  FakeEnv env{{{"SV_GPUS_PER_WORKER", "1"}, {"SV_GPUS_PER_NODE", "4"}, {"SV_GPU_VENDOR", "amd"}}};
+  sv::spec::GpuPlacement p;
+  CHECK(gpu_settings(p, std::ref(env))->workers_per_gpu == 1);  // nothing asked: the site's
+  p.gpus_per_worker = 1;
+  p.workers_per_gpu = 4;
+  p.sharing = sv::spec::GpuSharing::mps;
+  auto s = gpu_settings(p, std::ref(env));
+  REQUIRE(s);
+  CHECK(s->workers_per_gpu == 4);
+  CHECK(s->gpus_per_node == 0);
+  CHECK(s->sharing == sv::spec::GpuSharing::mps);
+  CHECK(s->variable == "ROCR_VISIBLE_DEVICES");  // the site's vendor still names the variable
+  CHECK_FALSE(gpu_settings(sv::spec::GpuPlacement{}, FakeEnv{}).has_value());
+}

@@ -147,3 +147,18 @@ TEST_CASE("shell quoting and walltimes", "[site]") {
   CHECK(whole_walltime("a:00:00") == -1);
   CHECK(format_walltime(3723) == "1:02:03");
 }
+
+TEST_CASE("a packed site exports workers per GPU and MPS sharing for the workers", "[site][gpu][packing]") {
+  SiteSpec s = parse_site("scheduler: slurm\nlauncher: srun\ncores_per_node: 32\nworkers_per_node: 16\ngpus_per_node: 4\n"
+                 "workers_per_gpu: 4\ngpu_sharing: mps\ngpu_vendor: nvidia\n",
+                 "packed.yaml", "packed");
+  JobRequest r = golden_request(s);
+  const std::string script = render_job_script(s, r);
+  CHECK(contains(script, "export SV_GPUS_PER_WORKER=1\n"));
+  CHECK(contains(script, "export SV_WORKERS_PER_GPU=4\n"));
+  CHECK(contains(script, "export SV_GPU_SHARING=mps\n"));
+  // 16 workers at 4 per GPU need 4 GPUs; 17 would not fit on a node of 4.
+  CHECK_THROWS_AS(parse_site("scheduler: slurm\nlauncher: srun\ncores_per_node: 32\nworkers_per_node: 17\n"
+                             "gpus_per_node: 4\nworkers_per_gpu: 4\n", "packed.yaml", "packed"),
+                  sv::core::ConfigError);
+}

@@ -78,6 +78,7 @@ class RunData:
     spec: dict
     objectives: list
     submissions: list = field(default_factory=list)  # present once `supervisor submit` records them
+    gpu_samples: list = field(default_factory=list)  # dicts: time, host, gpu, busy, memory_used, memory_total
     now: float = field(default_factory=time.time)
 
     @property
@@ -260,6 +261,11 @@ def _read(con, run_dir, db):
         if "events" in tables else []
     submissions = [dict(r) for r in con.execute("SELECT * FROM submissions ORDER BY rowid")] \
         if "submissions" in tables else []
+    # Made by the first GPU reading (supervisor/store/gpu_samples.cpp): absent for runs without a GPU.
+    gpu_samples = [dict(r) for r in con.execute(
+        "SELECT time, host, gpu, busy, memory_used, memory_total FROM gpu_samples ORDER BY time, id")] \
+        if "gpu_samples" in tables else []
     spec = parse_spec(run.get("spec_text", ""))
     return RunData(run_dir=run_dir, run=run, sessions=sessions, tasks=tasks, metrics=metrics, events=events,
-                   spec=spec, objectives=parse_objectives(spec), submissions=submissions)
+                   spec=spec, objectives=parse_objectives(spec), submissions=submissions,
+                   gpu_samples=gpu_samples)

@@ -1,0 +1,47 @@
+# Embedded R (RInside) for the R shell and the R optimizers, as SV_WITH_R asks (AUTO | ON | OFF).
+# Every flag comes from R itself (TOOLCHAIN.md). Defines SV_HAVE_R (TRUE/FALSE) and, with R, the INTERFACE
+# target sv_rembed that the two .cpp files including RInside.h link.
+string(TOUPPER "${SV_WITH_R}" sv_with_r)
+if(NOT sv_with_r MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "SV_WITH_R='${SV_WITH_R}': expected AUTO, ON or OFF")
+endif()
+
+# Runs one R flag query; sets `out` to its words, or `ok` to FALSE when the query fails.
+function(sv_r_flags out ok)
+  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE text ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    set(${ok} FALSE PARENT_SCOPE)
+    return()
+  endif()
+  string(REPLACE "\"" "" text "${text}")
+  separate_arguments(list UNIX_COMMAND "${text}")
+  set(${out} ${list} PARENT_SCOPE)
+endfunction()
+
+set(SV_HAVE_R FALSE)
+if(NOT sv_with_r STREQUAL "OFF")
+  find_program(SV_R_EXECUTABLE R)
+  find_program(SV_RSCRIPT Rscript)
+  set(r_ok TRUE)
+  if(NOT SV_R_EXECUTABLE OR NOT SV_RSCRIPT)
+    set(r_ok FALSE)
+  else()
+    sv_r_flags(R_CPPFLAGS r_ok ${SV_R_EXECUTABLE} CMD config --cppflags)
+    sv_r_flags(R_LDFLAGS r_ok ${SV_R_EXECUTABLE} CMD config --ldflags)
+    sv_r_flags(RINSIDE_CXXFLAGS r_ok ${SV_RSCRIPT} -e "cat(RInside:::CxxFlags())")
+    sv_r_flags(RINSIDE_LDFLAGS r_ok ${SV_RSCRIPT} -e "cat(RInside:::LdFlags())")
+    sv_r_flags(RCPP_CXXFLAGS r_ok ${SV_RSCRIPT} -e "cat(Rcpp:::CxxFlags())")
+  endif()
+  if(r_ok)
+    set(SV_HAVE_R TRUE)
+    add_library(sv_rembed INTERFACE)
+    target_compile_options(sv_rembed INTERFACE ${R_CPPFLAGS} ${RINSIDE_CXXFLAGS} ${RCPP_CXXFLAGS})
+    find_package(Threads REQUIRED)
+    target_link_libraries(sv_rembed INTERFACE ${RINSIDE_LDFLAGS} ${R_LDFLAGS} Threads::Threads)
+  elseif(sv_with_r STREQUAL "ON")
+    message(FATAL_ERROR "SV_WITH_R=ON but R with RInside and Rcpp was not found (install r-base-dev "
+                        "r-cran-rinside r-cran-rcpp, or configure with -DSV_WITH_R=OFF)")
+  endif()
+endif()
+message(STATUS "Embedded R (SV_WITH_R=${SV_WITH_R}): ${SV_HAVE_R}")
