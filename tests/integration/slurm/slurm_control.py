@@ -6,6 +6,7 @@ localhost) or start-cluster.sh (N hosts n1..nN in network namespaces) started in
 import os
 import pathlib
 import re
+import signal
 import sqlite3
 import subprocess
 import time
@@ -86,6 +87,15 @@ class Cluster(Slurm):
         ns = f"svc-n{self.hosts.index(host) + 1}"
         out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True, timeout=30).stdout
         return [int(p) for p in out.split()]
+
+
+    def kill_host(self, host):
+        """Kills every process of one host at once (SIGKILL), its slurmd included, as a node that dies."""
+        for pid in self.host_pids(host):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def read_db(run_dir, sql, args=()):
