@@ -59,6 +59,9 @@ for k in $(seq 1 "$hosts"); do
   names="${names:+$names,}n$k"
 done
 echo "PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES" >> "$state/slurm.conf"
+# A host that dies (the node-death test kills one) is declared down after 30 s instead of 5 minutes, so its
+# job can end.
+echo "SlurmdTimeout=30" >> "$state/slurm.conf"
 export SLURM_CONF="$state/slurm.conf"
 
 # Step 4: the controller (root namespace), then one slurmd per host. `nsenter --net` + `unshare`, not

@@ -1,8 +1,9 @@
 """A host that dies mid-run: every process of n3 (its slurmd, its job step, both its workers) is killed
 once it has finished a task. The server hears nothing more from those workers, declares them lost after
 resources.lost_after_s, runs their tasks on n1 and n2, and the campaign finishes there with the results an
-uninterrupted run gives. (The job itself still ends through MPI_Abort, which Slurm reports as a failed
-step; that is not asserted here.) Its own module, so its cluster starts fresh and is stopped after."""
+uninterrupted run gives. The step ends through MPI_Abort, which srun reports as failed, but the job script
+exits with the server's own status (supervisor.exit): 0, the job COMPLETED. Its own module, so its cluster
+starts fresh and is stopped after."""
 import json
 import time
 
@@ -36,6 +37,7 @@ resources: {{workers: 6, heartbeat_s: 1, lost_after_s: 8}}
     run_dir = cluster.run_dir("death")
     proc = cluster.submit(wf, "--site", "local-cluster", "--nodes", 3, "--out", run_dir)
     assert proc.returncode == 0, proc.stderr
+    (job_id,), = read_db(run_dir, "SELECT job_id FROM submissions")
     wait_for("a task done on n3", lambda: (count(run_dir, "SELECT count(*) FROM tasks "
                                                           "WHERE status = 'done' AND host = 'n3'") or 0) > 0)
     cluster.kill_host("n3")
@@ -50,3 +52,9 @@ resources: {{workers: 6, heartbeat_s: 1, lost_after_s: 8}}
     assert all(host != "n3" for _, host, start, _, _ in rows if start > killed_at + 1)
     got = sorted((json.loads(p)["x"], json.loads(p)["y"], obj) for _, _, _, p, obj in rows)
     assert got == sorted((x, y, (x - 1) ** 2 + (y + 2) ** 2) for x in range(6) for y in (-3, -2, -1, 0))
+
+    # The job: Slurm ends it once it has declared n3 down (SlurmdTimeout); the script exited 0.
+    state = cluster.wait_job(job_id, timeout=240)
+    log = (run_dir / f"job-{job_id}.out").read_text()
+    assert (state, cluster.job(job_id).get("ExitCode")) == ("COMPLETED", "0:0"), log
+    assert (run_dir / "supervisor.exit").read_text().strip() == "0"
