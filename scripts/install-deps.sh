@@ -13,7 +13,7 @@ PACKAGES=(
   r-base-dev r-cran-rinside r-cran-rcpp r-cran-ranger r-cran-lhs r-cran-randomforest
   r-cran-jsonlite r-cran-testthat
   chromium fonts-dejavu-core
-  slurm-wlm munge
+  slurm-wlm munge iproute2 libfabric1
 )
 
 missing=()

@@ -392,8 +392,11 @@ Progress Server::progress() const {
 }
 
 void Server::shutdown_workers() {
+  // A lost worker is not told: it may sit on a node that died, and with some transports (libfabric's TCP
+  // provider under Open MPI's cm PML) a send to a dead peer does not fail but blocks the server for good.
   std::string bytes = balancer::encode(balancer::ShutdownMsg{});
-  for (int r = 1; r < comm_.size(); ++r) comm_.send(r, bytes);
+  for (int r = 1; r < comm_.size(); ++r)
+    if (!lost_[r]) comm_.send(r, bytes);
 }
 
 void Server::start() {

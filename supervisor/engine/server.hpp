@@ -94,6 +94,8 @@ class Server {
   bool finished() const;
   /// Hands every task state changed since the last call to the store and commits it.
   void flush();
+  /// Tells every worker not declared lost to stop (a lost one may be on a dead node: nothing is sent).
+  void shutdown_workers();
   const Graph& graph() const { return graph_; }
 
  private:
@@ -123,7 +125,6 @@ class Server {
   std::uint64_t task_id_of(std::size_t index) const;
   std::size_t index_of(std::uint64_t task_id) const;
   void dispatch(const balancer::Assignment& a);
-  void shutdown_workers();
   Progress progress() const;
 
   balancer::Comm& comm_;

@@ -227,7 +227,9 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
   const std::string launch = shell_join(launcher_words(site, l));
   const std::string binary = shell_quote(req.binary);
   const std::string run_dir = shell_quote(req.run_dir);
+  const std::string exit_file = shell_quote(req.run_dir + "/supervisor.exit");
   s << "\ncd " << run_dir << " || exit 1\n";
+  s << "rm -f " << exit_file << '\n';
   s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";
   s << "  " << launch << ' ' << binary << " resume " << run_dir << '\n';
   s << "else\n";
@@ -235,6 +237,9 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
     << '\n';
   s << "fi\n";
   s << "status=$?\n";
+  // Rank 0 leaves its status there when it had to end the step around workers that stopped answering (a
+  // dead node): the launcher's status then only says how those ranks were ended.
+  s << "if [ -s " << exit_file << " ]; then status=$(cat " << exit_file << "); fi\n";
 
   // Step 5: campaigns longer than one allocation.
   if (req.resubmits > 0) {

@@ -30,12 +30,14 @@ export SV_GPUS_PER_NODE=4
 export SV_GPU_VENDOR=nvidia
 
 cd /scratch/user/runs/campaign || exit 1
+rm -f /scratch/user/runs/campaign/supervisor.exit
 if [ "${SV_JOB_MODE:-run}" = resume ]; then
   srun -N 2 -n 9 --cpus-per-task=24 --cpu-bind=cores /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
 else
   srun -N 2 -n 9 --cpus-per-task=24 --cpu-bind=cores /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
 fi
 status=$?
+if [ -s /scratch/user/runs/campaign/supervisor.exit ]; then status=$(cat /scratch/user/runs/campaign/supervisor.exit); fi
 
 # Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
 /opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign

@@ -27,12 +27,14 @@ export SV_GPUS_PER_NODE=4
 export SV_GPU_VENDOR=nvidia
 
 cd /scratch/user/runs/campaign || exit 1
+rm -f /scratch/user/runs/campaign/supervisor.exit
 if [ "${SV_JOB_MODE:-run}" = resume ]; then
   mpiexec -n 9 --ppn 5 --depth=6 --cpu-bind depth /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
 else
   mpiexec -n 9 --ppn 5 --depth=6 --cpu-bind depth /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
 fi
 status=$?
+if [ -s /scratch/user/runs/campaign/supervisor.exit ]; then status=$(cat /scratch/user/runs/campaign/supervisor.exit); fi
 
 # Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
 /opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign

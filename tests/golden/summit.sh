@@ -26,12 +26,14 @@ export SV_SITE=summit
 export SV_WALLTIME_S=7200
 
 cd /scratch/user/runs/campaign || exit 1
+rm -f /scratch/user/runs/campaign/supervisor.exit
 if [ "${SV_JOB_MODE:-run}" = resume ]; then
   jsrun -n 11 -a 1 -c 7 -g 1 -r 6 -b packed:7 --smpiargs=-disable_gpu_hooks /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
 else
   jsrun -n 11 -a 1 -c 7 -g 1 -r 6 -b packed:7 --smpiargs=-disable_gpu_hooks /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
 fi
 status=$?
+if [ -s /scratch/user/runs/campaign/supervisor.exit ]; then status=$(cat /scratch/user/runs/campaign/supervisor.exit); fi
 
 # Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
 /opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign

@@ -38,6 +38,10 @@ struct Job {
     s.start();
     for (auto& w : worker_comms)
       w.send(0, balancer::encode(balancer::HelloMsg{"host" + std::to_string(w.rank()), 1}));
+    serve(s, exec, max_rounds);
+  }
+  // The message loop of drive(), for a server already started.
+  void serve(Server& s, const std::function<ResultMsg(int worker, const TaskMsg&)>& exec, int max_rounds = 10000) {
     for (int round = 0; round < max_rounds && !s.finished(); ++round) {
       int src;
       std::string bytes;
@@ -258,4 +262,38 @@ TEST_CASE("every state of a task reaches the store only when the server flushes,
   CHECK(row->objective == Approx(0.25));
   CHECK(row->start_time == 1);
   CHECK(row->result_seq == 1);
+}
+
+TEST_CASE("a worker declared lost is not sent the shutdown: it may be on a dead node, where a send can hang") {
+  Job job(2);
+  SweepWorkflow wf(tuples(6));
+  ServerOptions options;
+  Server s(job.server_comm, *job.store, wf, options);
+  s.start();
+  for (auto& w : job.worker_comms)
+    w.send(0, balancer::encode(balancer::HelloMsg{"host" + std::to_string(w.rank()), 1}));
+  int src;
+  std::string bytes;
+  while (job.server_comm.try_receive(src, bytes)) s.on_message(src, bytes);
+  s.pump();
+  // Worker 2 gives itself up over its first task (as a worker whose task is stuck does): it is lost.
+  std::uint64_t held = 0;
+  while (job.worker_comms[1].try_receive(src, bytes))
+    balancer::decode_each(bytes, [&](balancer::Message&& m) {
+      if (auto* t = std::get_if<TaskMsg>(&m); t && held == 0) held = t->task_id;
+    });
+  REQUIRE(held != 0);
+  job.worker_comms[1].send(0, balancer::encode(balancer::RetireMsg{held, "stuck"}));
+  job.serve(s, [&](int, const TaskMsg& t) { return ok_result(core::Json::parse(t.params)["x"].get<double>()); });
+  REQUIRE(s.finished());
+
+  s.shutdown_workers();
+  std::map<int, int> shutdowns;
+  for (auto& w : job.worker_comms)
+    while (w.try_receive(src, bytes))
+      balancer::decode_each(bytes, [&](balancer::Message&& m) {
+        if (std::holds_alternative<balancer::ShutdownMsg>(m)) ++shutdowns[w.rank()];
+      });
+  CHECK(shutdowns[1] == 1);
+  CHECK(shutdowns[2] == 0);
 }

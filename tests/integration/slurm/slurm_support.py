@@ -1,56 +1,21 @@
-"""A real one-node Slurm cluster for the tests in this folder, as fixtures: start-slurm.sh starts munged,
-slurmctld and slurmd inside a temporary folder (nothing under /etc is touched); the fixture's finalizer
-always stops them again, by the pids in their pid files. (A module, not a conftest.py: the folder above
-has one, and `from conftest import ...` cannot tell two apart.)"""
+"""Real Slurm clusters for the tests in this folder, as fixtures. `slurm` (session scope): one node on
+localhost, start-slurm.sh starting munged, slurmctld and slurmd inside a temporary folder (nothing under
+/etc is touched). `cluster` (module scope): hosts n1..n3 in network namespaces on a bridge
+(start-cluster.sh), their shared file system under CLUSTER_STATE. Either fixture's finalizer always stops
+what it started, by the pids in its pid files (and, for the cluster, its namespaces and links), also when a
+test failed. A cluster that cannot start fails the tests that need it. (A module, not a conftest.py: the
+folder above has one, and `from conftest import ...` cannot tell two apart.)"""
 import os
 import pathlib
-import re
 import shutil
-import sqlite3
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
-BUILD = pathlib.Path(os.environ.get("SV_BUILD_DIR", ROOT / "build"))
-BINARY = BUILD / "bin" / "supervisor"
-MODELS = HERE / "models"
+from slurm_control import BINARY, CLUSTER_STATE, HERE, MODELS, ROOT, Cluster, Slurm, read_db  # noqa: F401
 
-
-class Slurm:
-    """The running cluster: `env` holds SLURM_CONF for every command that talks to it."""
-
-    def __init__(self, state):
-        self.state = state
-        self.env = dict(os.environ, SLURM_CONF=str(state / "slurm.conf"))
-
-    def job_state(self, job_id):
-        out = subprocess.run(["scontrol", "show", "job", "-o", str(job_id)], env=self.env,
-                             capture_output=True, text=True, timeout=30).stdout
-        m = re.search(r"\bJobState=(\S+)", out)
-        return m.group(1) if m else None
-
-    def wait_job(self, job_id, timeout=240):
-        """Waits until the job leaves PENDING/RUNNING (bounded); returns its final state."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.job_state(job_id)
-            if state not in (None, "PENDING", "RUNNING", "CONFIGURING", "COMPLETING"):
-                return state
-            time.sleep(0.5)
-        raise AssertionError(f"slurm job {job_id} still {self.job_state(job_id)} after {timeout}s; "
-                             f"logs in {self.state}/log")
-
-
-def read_db(run_dir, sql):
-    con = sqlite3.connect(f"file:{run_dir / 'supervisor.db'}?mode=ro", uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+CLUSTER_TOOLS = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "ip", "nsenter", "unshare")
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +35,21 @@ def slurm():
     finally:
         subprocess.run(["bash", str(HERE / "stop-slurm.sh"), str(state)], timeout=60)
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Three hosts; the tests fail (never skip) when they cannot be started."""
+    assert os.geteuid() == 0, "the multi-host tests start slurmd in network namespaces, which needs root"
+    for tool in CLUSTER_TOOLS:
+        assert shutil.which(tool), f"{tool} missing: run `bash scripts/install-deps.sh` (slurm-wlm, munge, iproute2)"
+    assert BINARY.exists(), f"{BINARY} missing: build first (bash scripts/build.sh)"
+    c = Cluster(CLUSTER_STATE, hosts=3)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
 
 
 @pytest.fixture

@@ -3,16 +3,10 @@
 # munged; TERM first, KILL after 10 s.
 #   usage: stop-slurm.sh STATE_DIR
 set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/slurm-common.sh"
 state="${1:?usage: stop-slurm.sh STATE_DIR}"
-for pidfile in "$state/slurmd.pid" "$state/slurmctld.pid" "$state/munge/munged.pid"; do
-  [ -f "$pidfile" ] || continue
-  pid="$(tr -dc 0-9 < "$pidfile")"
-  [ -n "$pid" ] || continue
-  kill -TERM "$pid" 2>/dev/null || continue
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+for pidfile in "$state"/slurmd-*.pid "$state/slurmctld.pid" "$state/munge/munged.pid"; do
+  slurm_stop_pidfile "$pidfile"
 done
 exit 0
