@@ -11,10 +11,11 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/resource_dir.hpp"
 #include "engine/hpo.hpp"
 
-#ifndef SV_PREFLIGHT_SCRIPT
-#define SV_PREFLIGHT_SCRIPT ""
+#ifndef SV_PREFLIGHT_DIR
+#define SV_PREFLIGHT_DIR ""
 #endif
 #ifndef SV_PYTHON_EXECUTABLE
 #define SV_PYTHON_EXECUTABLE "/usr/bin/python3"
@@ -31,11 +32,6 @@ namespace bp = boost::process;
 namespace {
 
 constexpr int kTimeoutS = 300;  // an import that takes longer is a problem in itself
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -95,8 +91,10 @@ int line_of(const std::string& yaml_text, const std::string& key_path) {
 }
 
 void preflight(const spec::WorkflowSpec& spec, Checks checks) {
-  core::Json request = {{"eq_py", env_or("SV_EQ_PY_ROOT", std::string(SV_SOURCE_ROOT_DIR) + "/eq_py")},
-                        {"runner", env_or("SV_PYTHON_ROOT", SV_SOURCE_ROOT_DIR)},
+  // The same folders the shells and the optimizer host use, in a build tree or an install tree.
+  const std::string source_root = SV_SOURCE_ROOT_DIR;
+  core::Json request = {{"eq_py", core::resource_dir("SV_EQ_PY_ROOT", source_root + "/eq_py", "eq_py")},
+                        {"runner", core::resource_dir("SV_PYTHON_ROOT", source_root, "python")},
                         {"optimizer", nullptr},
                         {"models", core::Json::array()}};
   if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.language == spec::OptimizerLanguage::python)
@@ -117,7 +115,7 @@ void preflight(const spec::WorkflowSpec& spec, Checks checks) {
   const fs::path in = scratch.path / "request.json", out = scratch.path / "answer.json",
                  err = scratch.path / "stderr.txt";
   std::ofstream(in) << request.dump();
-  const std::string script = env_or("SV_PREFLIGHT_SCRIPT", SV_PREFLIGHT_SCRIPT);
+  const std::string script = core::resource_dir("SV_PREFLIGHT_DIR", SV_PREFLIGHT_DIR, "preflight") + "/preflight.py";
   int code = -1;
   try {
     bp::child child(bp::exe = bp::search_path(python).empty() ? python : bp::search_path(python).string(),
