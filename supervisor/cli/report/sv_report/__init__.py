@@ -6,10 +6,11 @@ of the page (utilization, objective, ...), a module under ``sv_report.sections``
 plot embedded as a base64 PNG so the file can be mailed or copied off the machine on its own.
 """
 from .errors import ReportError
-from .registry import Section, section, sections
+# `sections()` lives in .registry only: importing the subpackage sv_report.sections rebinds that name here.
+from .registry import Section, section
 from .rundata import RunData, Task, load_run
 
-__all__ = ["ReportError", "RunData", "Section", "Task", "build_report", "load_run", "section", "sections"]
+__all__ = ["ReportError", "RunData", "Section", "Task", "build_report", "load_run", "section"]
 
 
 def build_report(run_dir, out=None, strict=False):
