@@ -43,7 +43,7 @@ struct SessionInfo {
   int workers = 0;
   std::string host;
   std::string job_id;
-  std::string status;  // running | done | failed | drained
+  std::string status;  // running | done | failed | drained | killed (ended without a word; set by a resume)
 };
 
 struct TaskRow {
@@ -131,6 +131,9 @@ class Store {
   void touch();
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
+  /// Ends every session still marked running (their jobs were killed without a word: call it only while
+  /// holding the run) with `status` at `ended`; returns their ids. Immediate commit.
+  std::vector<std::int64_t> end_unfinished_sessions(const std::string& status, double ended);
   std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
