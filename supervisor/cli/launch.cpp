@@ -66,9 +66,11 @@ void forward_signal(int sig) {
     return;
   }
   if (g_drain_requests.fetch_add(1) == 0 || sig == SIGUSR1) {
+    // Only async-signal-safe calls here: write(2) of fixed text.
+    const char* name = sig == SIGINT ? "supervisor: SIGINT" : sig == SIGTERM ? "supervisor: SIGTERM" : "supervisor: SIGUSR1";
     static const char kDraining[] =
-        "supervisor: draining: no new tasks, running models asked to stop (interrupt again to kill the job)\n";
-    if (write(STDERR_FILENO, kDraining, sizeof kDraining - 1) < 0) {
+        ": draining: no new tasks, running models asked to stop (interrupt again to kill the job)\n";
+    if (write(STDERR_FILENO, name, std::strlen(name)) < 0 || write(STDERR_FILENO, kDraining, sizeof kDraining - 1) < 0) {
     }
     kill(g_child, SIGUSR1);
     return;

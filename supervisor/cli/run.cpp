@@ -241,7 +241,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.drain_grace_s = spec.resources.drain_grace_s;
   options.drain_requested = [] {
     int sig = drain_signal().load(std::memory_order_relaxed);
-    return sig ? signal_name(sig) + " received" : std::string();
+    return sig ? "signal drain (" + signal_name(sig) + ")" : std::string();
   };
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
@@ -409,7 +409,7 @@ int run_in_mpi(const RunArgs& args) {
     try {
       code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start, heartbeats,
                                     abort_job)
-                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats);
+                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats.available);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.
       std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
