@@ -263,16 +263,19 @@ void Server::begin_drain(const std::string& why) {
   draining_ = true;
   drain_reason_ = why;
   const double now = core::wall_now();
+  drain_started_ = now;
   hard_stop_at_ = now + std::max(0.0, options_.drain_grace_s);
   if (options_.stop_at > 0) hard_stop_at_ = std::min(hard_stop_at_, std::max(now, options_.stop_at));
   store_.add_event("drain", why + ": no new tasks; running models asked to checkpoint", now);
 }
 
 void Server::stop_busy_workers() {
-  char why[160];
-  std::snprintf(why, sizeof why,
-                "was still running a model %.0f s into the drain (resources.drain_grace_s); stopped hard",
-                std::max(0.0, options_.drain_grace_s));
+  // Past the grace, or at stop_at when the walltime comes first.
+  const bool graced = options_.stop_at <= 0 || hard_stop_at_ < options_.stop_at;
+  char why[200];
+  std::snprintf(why, sizeof why, "was still running a model %.0f s into the drain (%s); stopped hard",
+                std::max(0.0, core::wall_now() - drain_started_),
+                graced ? "resources.drain_grace_s" : "the walltime is near");
   for (int w = 1; w < comm_.size(); ++w)
     if (!lost_[w] && !balancer_.tasks_of(w).empty()) release_worker(w, why, "drain");
 }

@@ -168,6 +168,7 @@ class Server {
   std::optional<std::string> fatal_;
   bool draining_ = false;
   std::string drain_reason_;
+  double drain_started_ = 0;
   double hard_stop_at_ = 0;  // wall clock: a drain stops waiting for running models (0 = not draining)
   double started_ = 0;
 };

@@ -19,14 +19,16 @@ model:
   python_path: ["@MODELS@"]
   defaults: {marker_dir: "@MARKERS@"}
 sweep: {grid: {x: [1, 2, 3, 4]}}
-resources: {workers: 2, shell: SHELL, drain_grace_s: GRACE}
+resources: {workers: 2, shell: SHELL}
 """
 
 
-def workflow(write_yaml, tmp_path, entry, shell="embedded", grace=20):
+def workflow(write_yaml, tmp_path, entry, shell="embedded", grace=None):
     markers = tmp_path / "markers"
     markers.mkdir(exist_ok=True)
-    text = WORKFLOW.replace("ENTRY", entry).replace("SHELL", shell).replace("GRACE", str(grace))
+    text = WORKFLOW.replace("ENTRY", entry).replace("SHELL", shell)
+    if grace is not None:
+        text = text.replace(f"shell: {shell}}}", f"shell: {shell}, drain_grace_s: {grace}}}")
     return write_yaml(text.replace("@MARKERS@", str(markers)))
 
 
