@@ -12,7 +12,10 @@ little-endian length and a JSON text.
   in:  ["task", model, task_id, node_id, attempt, params_json]
                                              -> out: ["progress", task_id, payload_json]* then
                                                      ["result", ok, objective, result_json, error]
-SIGUSR1 asks the running model to stop (ctx.should_stop() turns true), as a walltime drain does.
+SIGUSR1 asks the running model to stop (ctx.should_stop() turns true), as a walltime drain does; so do
+SIGTERM and SIGINT, which a scheduler or a Ctrl-C sends to every process of the job: the job drains, this
+process does not die. Processes a model left behind are ended by the worker after each task (it adopts
+orphans as a subreaper); this process only collects the exit status of its own.
 """
 import json
 import math
@@ -62,10 +65,22 @@ def _install_bridge(pipe, stop):
     sys.modules["_supervisor"] = bridge
 
 
+def _reap_children():
+    """Collect children that ended (the worker ends a task's leftovers; their zombies are ours)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main():
     pipe = _Pipe()
     stop = {"flag": False}
-    signal.signal(signal.SIGUSR1, lambda *_: stop.update(flag=True))
+    for sig in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.update(flag=True))
     _install_bridge(pipe, stop)
     from . import shell  # after the bridge, so configure() finds it
 
@@ -83,6 +98,7 @@ def main():
             pipe.write(["configured"])
         elif kind == "task":
             _, model, task_id, node_id, attempt, params = request
+            _reap_children()
             ok, objective, result, error = shell.run_task(model, task_id, node_id, attempt, params)
             if objective is not None and not math.isfinite(objective):
                 objective = None  # JSON has no NaN; the worker reads a missing objective the same way

@@ -17,6 +17,7 @@ from .loader import call_arity, load_entry, module_defaults
 from .objective import MODES, adapt_output, finite, history_from_rows, pick_objective
 from .params import merge_params
 from .progress import NULL_BRIDGE
+from .task_output import TaskOutput
 
 __all__ = ["ModelSlot", "DEFAULT_OBJECTIVE"]
 
@@ -78,7 +79,10 @@ class ModelSlot:
             return self._failed(describe_exception(exc, self._where(node_id, task_id)),
                                 None, None, {})
         started = time.monotonic()
+        output = TaskOutput(folder) if folder is not None else None
         try:
+            if output is not None:
+                output.__enter__()  # the model's prints, C extensions' and children's: tasks/<node>/*.log
             if self.arity == 2:
                 ctx = Context(params, task_id=task_id, node_id=node_id, attempt=attempt,
                               task_dir=task_dir, worker_state=self.worker_state,
@@ -94,6 +98,9 @@ class ModelSlot:
             partial = self._partial(ctx)
             return self._failed(describe_exception(exc, self._where(node_id, task_id)),
                                 ctx, folder, partial)
+        finally:
+            if output is not None and output.saved is not None:
+                output.__exit__(None, None, None)
         try:
             return self._finish(out, ctx, folder, started)
         except TaskFailure as exc:

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <cerrno>
@@ -23,6 +24,7 @@
 #include "cli/launch.hpp"
 #include "core/errors.hpp"
 #include "core/resource_dir.hpp"
+#include "core/process_tree.hpp"
 
 #ifndef SV_MPIEXEC
 #define SV_MPIEXEC "mpiexec"
@@ -45,10 +47,38 @@ std::string self_executable() {
 
 namespace {
 pid_t g_child = 0;
-// Signals meant for the job (Ctrl-C, a scheduler's TERM or its walltime warning) go to mpiexec, which
-// passes them to the ranks.
+std::atomic<int> g_drain_requests{0};
+std::atomic<bool> g_kill_hard{false};
+
+// mpiexec blocks TERM and INT (below) and its ranks run in process groups of their own: end each one.
+void kill_job_hard() {
+  for (pid_t p : core::descendants(g_child)) kill(p, SIGKILL);
+  kill(g_child, SIGKILL);
+}
+
+// Signals meant for the job go to mpiexec, which passes them to the ranks. A drain signal (Ctrl-C, a
+// scheduler's TERM, a walltime warning's USR1) goes as USR1, the one mpiexec forwards without killing
+// the ranks: the job drains (cli/signals.hpp). A second Ctrl-C or TERM kills the job hard.
 void forward_signal(int sig) {
-  if (g_child > 0) kill(g_child, sig);
+  if (g_child <= 0) return;
+  if (sig != SIGINT && sig != SIGTERM && sig != SIGUSR1) {
+    kill(g_child, sig);
+    return;
+  }
+  if (g_drain_requests.fetch_add(1) == 0 || sig == SIGUSR1) {
+    // Only async-signal-safe calls here: write(2) of fixed text.
+    const char* name = sig == SIGINT ? "supervisor: SIGINT" : sig == SIGTERM ? "supervisor: SIGTERM" : "supervisor: SIGUSR1";
+    static const char kDraining[] =
+        ": draining: no new tasks, running models asked to stop (interrupt again to kill the job)\n";
+    if (write(STDERR_FILENO, name, std::strlen(name)) < 0 || write(STDERR_FILENO, kDraining, sizeof kDraining - 1) < 0) {
+    }
+    kill(g_child, SIGUSR1);
+    return;
+  }
+  static const char kKilling[] = "supervisor: second interrupt: killing the job; `supervisor resume` continues it\n";
+  if (write(STDERR_FILENO, kKilling, sizeof kKilling - 1) < 0) {
+  }
+  g_kill_hard.store(true);  // the guard thread does it: walking /proc is no work for a signal handler
 }
 }  // namespace
 
@@ -67,6 +97,8 @@ std::string exit_status_file(const std::string& out_dir) { return out_dir + "/su
   // poll that costs the busy server its core; our ranks already nap when idle (balancer::Backoff).
   // A value the user set wins.
   setenv("OMPI_MCA_mpi_yield_when_idle", "0", 0);
+  // Rank 0 leaves its exit status in supervisor.exit for us (and exits 0, so mpiexec adds no banner).
+  setenv("SV_LAUNCHER", "1", 1);
   // The progress line is drawn only when the person who started us watches a terminal; rank 0's own
   // stderr is a pipe to mpiexec.
   // It is cut to the terminal's width, since a line that wraps cannot be redrawn in place.
@@ -87,6 +119,14 @@ std::string exit_status_file(const std::string& out_dir) { return out_dir + "/su
   g_child = fork();
   if (g_child < 0) throw core::UsageError(std::string("cannot start the MPI job: fork: ") + std::strerror(errno));
   if (g_child == 0) {
+    // mpiexec must not act on TERM or INT itself (it would kill the ranks at once): they reach it, if at
+    // all, from a terminal's Ctrl-C or a scheduler signalling every process, and the launcher has already
+    // turned them into a drain. The ranks start with every signal unblocked again.
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, nullptr);
     execvp(cargv[0], cargv.data());
     std::fprintf(stderr, "supervisor: error: cannot start '%s': %s (install openmpi-bin, or set SV_MPIEXEC to your MPI launcher)\n",
                  mpiexec.c_str(), std::strerror(errno));
@@ -106,6 +146,7 @@ std::string exit_status_file(const std::string& out_dir) { return out_dir + "/su
     int seen = -1;
     std::unique_lock<std::mutex> lock(m);
     for (int tick = 0; !cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; }); ++tick) {
+      if (g_kill_hard.exchange(false)) kill_job_hard();
       if (seen < 0 && std::filesystem::exists(status_file)) seen = tick;
       if (seen >= 0 && tick - seen > 100) kill(g_child, SIGKILL);
     }

@@ -24,11 +24,13 @@
 #include "cli/optimizer_packages.hpp"
 #include "cli/preflight.hpp"
 #include "cli/progress_line.hpp"
+#include "cli/signals.hpp"
 #include "cli/summary.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
+#include "core/process_tree.hpp"
 #include "engine/hpo.hpp"
 #include "engine/server.hpp"
 #include "engine/workflow.hpp"
@@ -62,6 +64,57 @@ std::string model_name(const spec::ModelSpec& m) {
       return "noop";
   }
   return "model";
+}
+
+// Lost-worker detection needs a heartbeat thread beside the worker's MPI calls.
+struct ThreadSupport {
+  bool available = true;
+  std::string level;  // what MPI gave, by name
+};
+
+// The thread level asked of MPI: SV_MPI_THREADS (single | funneled | serialized | multiple, default
+// multiple), for an MPI whose multi-threaded mode is slow or broken; below serialized, workers are never
+// declared lost.
+int requested_thread_level() {
+  const char* v = std::getenv("SV_MPI_THREADS");
+  if (!v || !*v) return MPI_THREAD_MULTIPLE;
+  const std::string s = v;
+  if (s == "single") return MPI_THREAD_SINGLE;
+  if (s == "funneled") return MPI_THREAD_FUNNELED;
+  if (s == "serialized") return MPI_THREAD_SERIALIZED;
+  if (s == "multiple") return MPI_THREAD_MULTIPLE;
+  throw core::UsageError("SV_MPI_THREADS='" + s + "': expected single, funneled, serialized or multiple");
+}
+
+std::string thread_level_name(int level) {
+  switch (level) {
+    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
+  }
+  return std::to_string(level);
+}
+
+// True when `supervisor run`'s launcher started this job (it sets SV_LAUNCHER). Read once and removed, so
+// a model's own processes do not inherit it.
+bool started_by_launcher() {
+  static const bool yes = [] {
+    bool set = std::getenv("SV_LAUNCHER") != nullptr;
+    unsetenv("SV_LAUNCHER");
+    return set;
+  }();
+  return yes;
+}
+
+// Rank 0's exit status. Under the launcher it goes into the run's supervisor.exit for the launcher to
+// exit with, and the rank exits 0: a rank's non-zero exit makes mpiexec print an abort banner that would
+// bury the run's own last line.
+int leave_exit_status(const std::string& out_dir, int code) {
+  if (code == 0 || !started_by_launcher() || out_dir.empty()) return code;
+  std::ofstream file(exit_status_file(out_dir));
+  file << code << "\n";
+  return file ? 0 : code;
 }
 
 // What rank 0 tells every rank before the job starts.
@@ -146,6 +199,11 @@ std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::T
     store->add_event("resume", "workflow file changed; resumed with --force", core::wall_now());
   }
   previous = store->tasks();
+  // A session still marked running belongs to a job that was killed without a drain (this one holds the
+  // lock now): it ended at its store's last stamp.
+  for (auto id : store->end_unfinished_sessions("killed", store->run().updated))
+    store->add_event("resume", "session " + std::to_string(id) + " had been killed (it never ended its session); "
+                     "marked killed", core::wall_now());
   store->set_run_status("running");
   store->flush();
   return store;
@@ -155,7 +213,7 @@ std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::T
 // give that, workers are never declared lost (a dead rank still ends the job, which resume covers).
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
                const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start,
-               bool heartbeats, bool& abort_job) {
+               const ThreadSupport& heartbeats, bool& abort_job) {
   store::SessionInfo session;
   session.started = core::wall_now();
   session.workers = comm.size() - 1;
@@ -171,6 +229,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
                                 telemetry::sample_interval_from_env());
   // The server takes no GPU (a no-op unless the workflow or job.sh asks for GPU binding).
   site::bind_gpus(0, site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); }));
+  if (!heartbeats.available && spec.resources.heartbeat_s > 0 && spec.resources.lost_after_s > 0) {
+    const std::string why = "lost-worker detection is off for this session: the MPI library gives thread level " +
+                            heartbeats.level + " and heartbeats need MPI_THREAD_SERIALIZED (a frozen worker "
+                            "then holds its task until the job ends)";
+    store.add_event("heartbeat", why, core::wall_now());
+    std::fprintf(stderr, "supervisor: %s\n", why.c_str());
+  }
 
   engine::WorkflowEnv env{out_dir, previous, comm.size() - 1, true};
   if (spec.kind == spec::WorkflowKind::hpo) env.optimizer_time_s = engine::recorded_optimizer_time(store.events());
@@ -186,7 +251,12 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   options.drain_at = start.drain_at;
   options.stop_at = start.stop_at;
-  if (heartbeats && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
+  if (heartbeats.available && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
+  options.drain_grace_s = spec.resources.drain_grace_s;
+  options.drain_requested = [] {
+    int sig = drain_signal().load(std::memory_order_relaxed);
+    return sig ? "signal drain (" + signal_name(sig) + ")" : std::string();
+  };
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
   if (sampler.active()) {
@@ -219,19 +289,22 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   if (outcome.lost_workers > 0) {
     // A rank that stopped answering cannot be told to shut down, and mpiexec would wait for it forever:
     // everything is committed, so the job ends by MPI_Abort (with this run's exit status).
-    std::fprintf(stderr, "supervisor: %zu worker(s) stopped answering during the run; ending the job\n",
+    std::fprintf(stderr, "supervisor: %zu worker(s) stopped answering or would not stop; ending the job\n",
                  outcome.lost_workers);
     // A frozen process on this node would stall the launcher's abort: end it first (one on another node is
     // the launcher's to end).
+    // Its model's processes too: a worker killed here cannot end them itself.
     const std::string here = hostname();
-    for (const auto& [host, pid] : outcome.lost_processes)
-      if (host == here && pid > 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    for (const auto& [host, pid] : outcome.lost_processes) {
+      if (host != here || pid <= 0) continue;
+      for (pid_t child : core::descendants(static_cast<pid_t>(pid))) ::kill(child, SIGKILL);
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+    }
     abort_job = true;
   }
   if (outcome.drained) {
-    std::fprintf(stderr,
-                 "supervisor: walltime drain: %zu tasks left to run; continue with `supervisor resume %s`\n",
-                 outcome.counts.unfinished(), out_dir.c_str());
+    std::fprintf(stderr, "supervisor: %s: %zu tasks left to run; continue with `supervisor resume %s`\n",
+                 outcome.drain_reason.c_str(), outcome.counts.unfinished(), out_dir.c_str());
     return 0;
   }
   if (!outcome.ok) {
@@ -239,6 +312,11 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     return 1;
   }
   bool all_failed = outcome.counts.done == 0 && outcome.counts.failed > 0;
+  if (all_failed) {
+    // The reason first, on stderr (the summary on stdout has the same line among the results).
+    std::fprintf(stderr, "supervisor: every task failed (%zu); %s\n", outcome.counts.failed,
+                 first_failure_line(store).c_str());
+  }
   return all_failed ? 3 : 0;
 }
 
@@ -270,6 +348,9 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     if (std::string gpus = site::bind_gpus(comm.rank(), gpu); !gpus.empty())
       std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
     shells = std::make_unique<shell::ShellSet>(config, progress);
+    // After the interpreters start (they must not take these over): a Ctrl-C, a scheduler's TERM or a
+    // USR1 asks the running model to stop; this rank lives on to report it.
+    catch_drain_signals();
   } catch (const std::exception& e) {
     balancer::report_fatal_and_wait(comm, e.what());
     return 1;
@@ -345,8 +426,12 @@ std::optional<site::MpsDirs> start_mps(const spec::WorkflowSpec& spec, const std
 
 int run_in_mpi(const RunArgs& args) {
   int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
-  const bool heartbeats = provided >= MPI_THREAD_SERIALIZED;  // MpiComm serializes the calls itself
+  MPI_Init_thread(nullptr, nullptr, requested_thread_level(), &provided);
+  ThreadSupport heartbeats;
+  heartbeats.available = provided >= MPI_THREAD_SERIALIZED;  // MpiComm serializes the calls itself
+  heartbeats.level = thread_level_name(provided);
+  catch_drain_signals();  // a Ctrl-C or a scheduler's TERM from now on drains (cli/signals.hpp)
+  started_by_launcher();
   bool abort_job = false;
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -395,7 +480,7 @@ int run_in_mpi(const RunArgs& args) {
   if (!start.ok) {
     if (rank == 0) std::fprintf(stderr, "supervisor: error: %s\n", start.error.c_str());
     MPI_Finalize();
-    return 2;
+    return rank == 0 ? leave_exit_status(args.out_dir, 2) : 2;
   }
   if (rank != 0) spec = spec::parse_workflow(start.spec_text, start.spec_path, start.source_dir);
   std::optional<site::MpsDirs> mps_to_stop = start_mps(spec, start.out_dir, rank, store.get());
@@ -406,7 +491,7 @@ int run_in_mpi(const RunArgs& args) {
     try {
       code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start, heartbeats,
                                     abort_job)
-                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats);
+                       : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats.available);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.
       std::fprintf(stderr, "supervisor: rank %d: fatal: %s\n", rank, e.what());
@@ -432,7 +517,7 @@ int run_in_mpi(const RunArgs& args) {
     std::fprintf(stderr, "supervisor: gpu_sharing: mps: the MPS control daemon in %s did not stop; end it with "
                  "`echo quit | CUDA_MPS_PIPE_DIRECTORY=%s nvidia-cuda-mps-control`\n",
                  mps_to_stop->pipe.c_str(), mps_to_stop->pipe.c_str());
-  return code;
+  return rank == 0 ? leave_exit_status(start.out_dir, code) : code;
 }
 
 }  // namespace
@@ -444,6 +529,7 @@ int cmd_run(const RunArgs& args) {
 
   // Launcher: fail fast on bad input, fix the run directory once, then become `mpiexec ... supervisor ...`
   // running this same command in every rank.
+  requested_thread_level();  // a bad SV_MPI_THREADS fails here, not in every rank
   JobPlan plan = plan_job(args);
   engine::make_workflow(plan.spec, engine::WorkflowEnv{"", {}, 1, false});
   check_optimizer_package(plan.spec);

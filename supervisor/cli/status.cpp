@@ -78,13 +78,15 @@ void read_workflow(const store::RunInfo& run, StatusInputs& in) {
   }
 }
 
-void print_once(const store::Store& store, StatusInputs& in, bool json, bool redraw) {
+// Prints the status once; returns what it showed.
+core::Json print_once(const store::Store& store, StatusInputs& in, bool json, bool redraw) {
   in.now = core::wall_now();
   core::Json st = collect_status(store, in);
   std::string text = json ? st.dump() + "\n" : render_status_text(st);
   if (redraw) std::fputs("\033[H\033[2J", stdout);  // home + clear: one screen, redrawn in place
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
+  return st;
 }
 
 }  // namespace
@@ -102,14 +104,23 @@ int cmd_status(const StatusArgs& args) {
     print_once(*store, in, args.json, false);
     return 0;
   }
-  // --watch: redraw until the run is no longer running, then leave its final state on the screen.
+  // --watch: redraw until the run is no longer running, then leave its final state on the screen. A run
+  // whose job was killed stays marked running: watching stops once it reads as probably killed.
   const bool tty = !args.json && isatty(STDOUT_FILENO);
   const auto interval = std::chrono::duration<double>(args.interval_s > 0 ? args.interval_s : 2.0);
   while (true) {
     // Read before printing: once this says the run ended, the screen printed next shows its end.
     const bool running = store->run().status == "running";
-    print_once(*store, in, args.json, tty);
+    core::Json st = print_once(*store, in, args.json, tty);
     if (!running) return 0;
+    if (probably_killed(st)) {
+      std::fprintf(stderr,
+                   "supervisor: %s: still marked running but nothing written for %s: the job was probably killed; "
+                   "stopped watching (continue it with `supervisor resume %s`)\n",
+                   args.run_dir.c_str(), core::format_duration(st["run"]["quiet_s"].get<double>()).c_str(),
+                   args.run_dir.c_str());
+      return 1;
+    }
     std::this_thread::sleep_for(interval);
     if (!tty && !args.json) std::fputs("\n", stdout);
   }

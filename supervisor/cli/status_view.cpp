@@ -12,9 +12,6 @@
 namespace sv::cli {
 
 namespace {
-// Silence longer than this from a "running" run (its server stamps the store every 10 s) reads as killed.
-constexpr double kProbablyKilledS = 60;
-
 
 using core::Json;
 
@@ -88,6 +85,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
   const auto sessions = store.sessions();
   const bool live = run.status == "running";
   const double end = live ? in.now : run.updated;
+  const bool killed = live && in.now - run.updated > kProbablyKilledS;
 
   Json out;
   out["run"] = {{"name", run.name},           {"workflow", run.workflow},       {"status", run.status},
@@ -95,7 +93,8 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                 {"created", run.created},     {"updated", run.updated},
                 {"elapsed_s", std::max(0.0, end - run.created)},
                 // A live server stamps `updated` every 10 s; much longer silence means the job is gone.
-                {"quiet_s", live ? Json(std::max(0.0, in.now - run.updated)) : Json()}};
+                {"quiet_s", live ? Json(std::max(0.0, in.now - run.updated)) : Json()},
+                {"probably_killed", killed}};
   out["objective"] = {{"metric", in.metric}, {"goal", in.minimize ? "minimize" : "maximize"}};
   out["counts"] = {{"pending", counts.pending}, {"running", counts.running}, {"done", counts.done},
                    {"failed", counts.failed},   {"canceled", counts.canceled}, {"recorded", counts.total()},
@@ -174,9 +173,15 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                                {"workers", s.workers},
                                {"host", s.host},
                                {"job_id", s.job_id.empty() ? Json(nullptr) : Json(s.job_id)},
-                               {"status", s.status}});
+                               // A session left running by a silent run is the killed job's.
+                               {"status", killed && s.status == "running" ? "probably killed" : s.status}});
   }
   return out;
+}
+
+bool probably_killed(const Json& st) {
+  const Json& run = st["run"];
+  return run.contains("probably_killed") && run["probably_killed"].get<bool>();
 }
 
 std::string render_job_chain(const Json& st) {
@@ -207,7 +212,7 @@ std::string render_status_text(const Json& st) {
   line("run " + run["name"].get<std::string>() + " (" + run["workflow"].get<std::string>() + "): " +
        run["status"].get<std::string>() + ", elapsed " + core::format_duration(run["elapsed_s"].get<double>()) +
        "  [" + run["dir"].get<std::string>() + "]");
- if (!run["quiet_s"].is_null() && run["quiet_s"].get<double>() > kProbablyKilledS) {
+  if (probably_killed(st)) {
     line("  nothing written for " + core::format_duration(run["quiet_s"].get<double>()) +
          " (a running server stamps its store every 10 s): the job was probably killed; continue it with "
          "`supervisor resume " + run["dir"].get<std::string>() + "`");

@@ -22,8 +22,15 @@ struct StatusInputs {
   int failure_limit = 5;            // failed tasks listed (the total is always given)
 };
 
+/// A run still marked running whose store has been silent this long is probably killed: a live server
+/// stamps its store every 10 s (engine/server.cpp).
+inline constexpr double kProbablyKilledS = 60;
+
 /// Everything `status` prints, as one JSON object (its keys are listed in status_view.cpp).
 core::Json collect_status(const store::Store& store, const StatusInputs& in);
+
+/// True when the status says the run is probably killed (marked running, silent over kProbablyKilledS).
+bool probably_killed(const core::Json& status);
 
 /// The same object as text for a terminal.
 std::string render_status_text(const core::Json& status);

@@ -16,6 +16,7 @@
 #include "cli/preflight.hpp"
 #include "cli/job_plan.hpp"
 #include "cli/launch.hpp"
+#include "cli/resubmit_rule.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/hash.hpp"
@@ -70,6 +71,17 @@ int submit_continue(const std::string& dir) {
                 plural(static_cast<int>(chain.size()), "job").c_str());
     return 0;
   }
+  const ResubmitDecision decision = decide_resubmit(*store);
+  if (!decision.resubmit) {
+    // Recorded, so `status` and whoever reads the store later see why the chain ended here.
+    store->add_event("chain", "no successor submitted: run " + decision.reason, core::wall_now());
+    store->flush();
+    std::fprintf(stderr,
+                 "supervisor: %s: run %s; no successor submitted. Fix the cause, then `supervisor resume %s` "
+                 "inside an allocation\n",
+                 run_dir.c_str(), decision.reason.c_str(), run_dir.c_str());
+    return 1;
+  }
   if (last.resubmits_left <= 0) {
     std::printf(
         "supervisor: %s: run %s after %s and no resubmissions are left; continue it with "
@@ -89,7 +101,7 @@ int submit_continue(const std::string& dir) {
   row.resubmits_left = last.resubmits_left - 1;
   store->add_submission(row);
   std::printf("supervisor: %s: run %s; submitted successor job %s to %s (%s left)\n", run_dir.c_str(),
-              status.c_str(), job_id.c_str(), last.scheduler.c_str(),
+              decision.reason.c_str(), job_id.c_str(), last.scheduler.c_str(),
               plural(row.resubmits_left, "resubmission").c_str());
   return 0;
 }

@@ -11,6 +11,13 @@ namespace {
 std::string clip(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
 }  // namespace
 
+std::string first_failure_line(const store::Store& store) {
+  auto failed = store.tasks_with_status(store::TaskStatus::failed, 1);
+  if (failed.empty()) return "no failure recorded";
+  const auto& t = failed.front();
+  return "first failure (node " + t.node_id + "): " + clip(t.error.substr(0, t.error.find('\n')), 150);
+}
+
 void print_best(const store::Store& store, bool minimize, int limit) {
   auto best = store.best_tasks(limit, minimize);
   if (best.empty()) {
@@ -30,13 +37,7 @@ void print_summary(const spec::WorkflowSpec& spec, const store::Store& store, co
   bool minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   std::printf("best by %s (%s):\n", spec.objective.metric.c_str(), minimize ? "minimize" : "maximize");
   print_best(store, minimize, 5);
-  if (c.failed > 0) {
-    auto failed = store.tasks_with_status(store::TaskStatus::failed);
-    if (!failed.empty()) {
-      std::string first = failed.front().error.substr(0, failed.front().error.find('\n'));
-      std::printf("first failure (node %s): %s\n", failed.front().node_id.c_str(), clip(first, 150).c_str());
-    }
-  }
+  if (c.failed > 0) std::printf("%s\n", first_failure_line(store).c_str());
   std::printf("run directory: %s\nstore:         %s\n", out_dir.c_str(), store_path(out_dir).c_str());
   std::fflush(stdout);
 }

@@ -237,21 +237,47 @@ void Server::on_retire(int worker, balancer::RetireMsg& m) {
 
 void Server::lose_worker(int w, const std::string& why) {
   if (lost_[w]) return;
+  release_worker(w, why, "lost");
+  if (balancer_.worker_count() == 0 && !fatal_)
+    fatal_ = "every worker was lost (see the `lost` events); resume the run on healthy nodes";
+}
+
+void Server::release_worker(int w, const std::string& why, const char* kind) {
   lost_[w] = true;
   ++lost_count_;
   std::string who = "worker rank " + std::to_string(w) + (hosts_[w].empty() ? "" : " on " + hosts_[w]);
   auto held = balancer_.on_worker_lost(w);
-  std::string event = who + " " + why + "; " + std::to_string(held.size()) + " task(s) run again elsewhere";
-  store_.add_event("lost", event, core::wall_now());
+  const char* where = draining_ ? "on resume" : "elsewhere";
+  std::string event = who + " " + why + "; " + std::to_string(held.size()) + " task(s) run again " + where;
+  store_.add_event(kind, event, core::wall_now());
   std::fprintf(stderr, "supervisor: %s\n", event.c_str());
   for (auto task_id : held) {
     std::size_t index = index_of(task_id);
-    tasks_[index].error = who + " " + why + " while it held this task; it runs again elsewhere";
+    tasks_[index].error = who + " " + why + " while it held this task; it runs again " + where;
     set_status(index, store::TaskStatus::pending);
     graph_.requeue(index);
   }
-  if (balancer_.worker_count() == 0 && !fatal_)
-    fatal_ = "every worker was lost (see the `lost` events); resume the run on healthy nodes";
+}
+
+void Server::begin_drain(const std::string& why) {
+  draining_ = true;
+  drain_reason_ = why;
+  const double now = core::wall_now();
+  drain_started_ = now;
+  hard_stop_at_ = now + std::max(0.0, options_.drain_grace_s);
+  if (options_.stop_at > 0) hard_stop_at_ = std::min(hard_stop_at_, std::max(now, options_.stop_at));
+  store_.add_event("drain", why + ": no new tasks; running models asked to checkpoint", now);
+}
+
+void Server::stop_busy_workers() {
+  // Past the grace, or at stop_at when the walltime comes first.
+  const bool graced = options_.stop_at <= 0 || hard_stop_at_ < options_.stop_at;
+  char why[200];
+  std::snprintf(why, sizeof why, "was still running a model %.0f s into the drain (%s); stopped hard",
+                std::max(0.0, core::wall_now() - drain_started_),
+                graced ? "resources.drain_grace_s" : "the walltime is near");
+  for (int w = 1; w < comm_.size(); ++w)
+    if (!lost_[w] && !balancer_.tasks_of(w).empty()) release_worker(w, why, "drain");
 }
 
 void Server::dispatch(const balancer::Assignment& a) {
@@ -377,7 +403,7 @@ std::size_t Server::pump() {
 
 bool Server::finished() const {
   if (fatal_ || workflow_.fatal()) return true;
-  if (draining_) return balancer_.in_flight_count() == 0 || (options_.stop_at > 0 && core::wall_now() >= options_.stop_at);
+  if (draining_) return balancer_.in_flight_count() == 0 || core::wall_now() >= hard_stop_at_;
   return workflow_.exhausted() && graph_.counts().unfinished() == 0 && balancer_.in_flight_count() == 0;
 }
 
@@ -429,10 +455,12 @@ RunOutcome Server::run_loop() {
       on_message(source, bytes);
       active = true;
     }
-    if (!draining_ && options_.drain_at > 0 && core::wall_now() >= options_.drain_at) {
-      draining_ = true;
-      store_.add_event("drain", "walltime drain: no new tasks; running models asked to checkpoint",
-                       core::wall_now());
+    if (!draining_) {
+      if (options_.drain_at > 0 && core::wall_now() >= options_.drain_at) {
+        begin_drain("walltime drain");
+      } else if (options_.drain_requested) {
+        if (std::string why = options_.drain_requested(); !why.empty()) begin_drain(why);
+      }
     }
     if (pump() > 0) active = true;
     if (finished()) break;
@@ -463,6 +491,8 @@ RunOutcome Server::run_loop() {
       backoff.idle();
     }
   }
+  // A model that ignores should_stop() must not keep the job past its drain: its worker is given up.
+  if (draining_ && balancer_.in_flight_count() > 0) stop_busy_workers();
   if (draining_) workflow_.finish_by = options_.stop_at;
   workflow_.finish(graph_);
   shutdown_workers();
@@ -485,6 +515,7 @@ RunOutcome Server::run_loop() {
   out.ok = !fatal_;
   out.drained = draining_ && !fatal_ && (graph_.counts().unfinished() > 0 || !workflow_.exhausted());
   if (fatal_) out.fatal_message = *fatal_;
+  if (draining_) out.drain_reason = drain_reason_;
   out.counts = graph_.counts();
   out.elapsed = core::mono_now() - started_;
   out.best = best_;

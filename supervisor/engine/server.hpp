@@ -47,6 +47,11 @@ struct ServerOptions {
   int prefetch_max = 256;
   double drain_at = 0;  // wall clock: stop dispatching, models are asked to checkpoint; 0 = never
   double stop_at = 0;   // wall clock: stop waiting for running tasks (they re-run on resume)
+  // A drain on request (a signal): polled every round; a non-empty answer says why, and the drain starts.
+  std::function<std::string()> drain_requested;
+  // Once a drain started, running models get this long to stop (and never past stop_at); a worker still
+  // busy then is given up like a lost one, its tasks pending for resume, so the job can end.
+  double drain_grace_s = 20;
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
   // Called about once a second on the server's thread, and once at the end: the place for other writes
   // to the store that the loop owns (GPU samples, cli/run.cpp).
@@ -55,7 +60,8 @@ struct ServerOptions {
 
 struct RunOutcome {
   bool ok = true;              // false when a worker could not start or the job failed
-  bool drained = false;        // stopped for the walltime with work left: resumable
+  bool drained = false;        // stopped for the walltime or a signal with work left: resumable
+  std::string drain_reason;    // "walltime drain", "SIGTERM", ... when a drain started
   std::string fatal_message;   // why, for the user
   GraphCounts counts;
   double elapsed = 0;
@@ -119,6 +125,11 @@ class Server {
   /// Hands changed rows to the store: final ones, and others whose state is older than settled_before.
   void write_dirty_rows(double settled_before);
   void lose_worker(int worker, const std::string& why);
+  /// Gives a worker up: its tasks go back to pending (run elsewhere, or on resume); one event of `kind`.
+  void release_worker(int worker, const std::string& why, const char* kind);
+  void begin_drain(const std::string& why);
+  /// At the end of a drain's grace: workers still running a task are released, their tasks pending.
+  void stop_busy_workers();
   void send_batches();
   void adapt_prefetch(const balancer::ResultMsg& m);
   bool try_restore(std::size_t index);
@@ -160,6 +171,9 @@ class Server {
   std::size_t restored_count_ = 0;
   std::optional<std::string> fatal_;
   bool draining_ = false;
+  std::string drain_reason_;
+  double drain_started_ = 0;
+  double hard_stop_at_ = 0;  // wall clock: a drain stops waiting for running models (0 = not draining)
   double started_ = 0;
 };
 

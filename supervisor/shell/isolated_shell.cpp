@@ -28,6 +28,7 @@ namespace sv::shell {
 namespace {
 
 constexpr double kGraceSeconds = 3.0;  // after SIGTERM, before SIGKILL
+constexpr int kStopPollMs = 200;       // a stop request (a signal to this worker) is looked for this often
 
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
@@ -53,6 +54,10 @@ class IsolatedShell : public Shell {
       if (pid_ <= 0) start_child();
       run_in_child(task, out);
     });
+  }
+
+  std::vector<int> resident_processes() const override {
+    return pid_ > 0 ? std::vector<int>{static_cast<int>(pid_)} : std::vector<int>{};
   }
 
  private:
@@ -110,9 +115,14 @@ class IsolatedShell : public Shell {
     double drain = config_.drain_at > 0 ? core::mono_now() + (config_.drain_at - core::wall_now()) : -1;
     bool asked_to_stop = false;
     while (true) {
+      if (!asked_to_stop && stop_requested()) {  // the job drains on a signal: pass it on
+        asked_to_stop = true;
+        if (pid_ > 0) ::kill(pid_, SIGUSR1);
+      }
       double until = deadline;
       if (!asked_to_stop && drain >= 0 && (until < 0 || drain < until)) until = drain;
       int wait_ms = until < 0 ? -1 : static_cast<int>(std::max(0.0, until - core::mono_now()) * 1000);
+      if (!asked_to_stop && (wait_ms < 0 || wait_ms > kStopPollMs)) wait_ms = kStopPollMs;
       bool timed_out = false;
       core::Json frame = read_frame(wait_ms, &timed_out);
       if (frame.is_null() && timed_out) {
@@ -124,7 +134,7 @@ class IsolatedShell : public Shell {
           if (pid_ > 0) ::kill(pid_, SIGUSR1);
           continue;
         }
-        if (deadline < 0 || core::mono_now() < deadline) continue;
+        if (deadline < 0 || core::mono_now() < deadline) continue;  // woke for a stop request, or early
       }
       if (frame.is_null()) {
         if (timed_out) {
@@ -214,9 +224,11 @@ class IsolatedShell : public Shell {
   }
 
   bool read_exactly(char* p, std::size_t n, int wait_ms, bool* timed_out) {
+    const std::size_t wanted = n;
     while (n) {
       pollfd pfd{from_child_, POLLIN, 0};
-      int r = ::poll(&pfd, 1, wait_ms);
+      // Once part of a frame came, the rest follows: wait for it rather than lose the bytes read.
+      int r = ::poll(&pfd, 1, n == wanted ? wait_ms : -1);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0 && timed_out) *timed_out = true;
       if (r <= 0) return false;

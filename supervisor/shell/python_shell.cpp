@@ -26,7 +26,6 @@ namespace {
 // The `_supervisor` builtin module lets model code stream progress and poll for a stop request. One
 // embedded interpreter per process, so process-wide state is the honest shape here.
 ProgressSink g_progress;
-std::atomic<bool> g_should_stop{false};
 double g_drain_at = 0;  // wall time; set once before any task runs
 
 PyObject* sv_report(PyObject*, PyObject* args) {
@@ -39,7 +38,7 @@ PyObject* sv_report(PyObject*, PyObject* args) {
 }
 
 PyObject* sv_should_stop(PyObject*, PyObject*) {
-  bool stop = g_should_stop.load() || (g_drain_at > 0 && core::wall_now() >= g_drain_at);
+  bool stop = stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at);
   return PyBool_FromLong(stop ? 1 : 0);
 }
 

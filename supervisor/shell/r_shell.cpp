@@ -37,7 +37,7 @@ void report_hook(std::string payload) {
   if (g_progress) g_progress(g_task_id, payload);
 }
 
-bool should_stop_hook() { return g_drain_at > 0 && core::wall_now() >= g_drain_at; }
+bool should_stop_hook() { return stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at); }
 
 RInside& embedded_r() {
   RInside* r = RInside::instancePtr();

@@ -58,7 +58,16 @@ class Shell {
  public:
   virtual ~Shell() = default;
   virtual TaskOutcome run(const TaskInput& task) = 0;
+  /// Processes this shell keeps across tasks (an isolated shell's Python): they outlive a task, while
+  /// everything else a task started ends with it (ShellSet::run).
+  virtual std::vector<int> resident_processes() const { return {}; }
 };
+
+/// Asks the running model, and every later one, to stop, as a walltime drain does (`ctx.should_stop()`
+/// turns true). Async-signal-safe: a worker's TERM/INT/USR1 handler calls it.
+void request_stop() noexcept;
+/// True once request_stop() was called in this process.
+bool stop_requested() noexcept;
 
 /// Runs `body(outcome)` with the outcome's start/end times set around it; an exception thrown by the body
 /// fails the task with its message (a shell never lets one reach the worker loop).
@@ -78,7 +87,9 @@ TaskOutcome timed_outcome(Body&& body) {
 
 /// Holds one shell per model kind in use and routes each task to its model's shell. Starting it starts
 /// the resident interpreters; a start-up failure (a preload module that does not import, say) throws
-/// core::ModelError with the reason.
+/// core::ModelError with the reason. The worker process becomes a subreaper, and whatever a task
+/// started that is still alive when it returns (a model's forked child, a daemon) is ended then, so no
+/// child of a model outlives its task or keeps the job from ending.
 class ShellSet {
  public:
   ShellSet(ShellConfig config, ProgressSink progress);

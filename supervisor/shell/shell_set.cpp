@@ -5,6 +5,7 @@
 #include "core/build_features.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/process_tree.hpp"
 #include "shell/app_shell.hpp"
 #include "shell/isolated_shell.hpp"
 #include "shell/python_shell.hpp"
@@ -17,6 +18,9 @@
 namespace sv::shell {
 
 namespace {
+// How long a task's leftover processes get after SIGTERM before SIGKILL.
+constexpr double kLeftoverGraceS = 2.0;
+
 class NoopShell : public Shell {
  public:
   TaskOutcome run(const TaskInput&) override {
@@ -48,6 +52,8 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
 }
 
 ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::move(config)) {
+  // Orphans of a model's processes (a double fork) are adopted here, not by init, so they can be ended.
+  core::become_subreaper();
   Shell* python = nullptr;
   Shell* app = nullptr;
   Shell* noop = nullptr;
@@ -102,7 +108,14 @@ TaskOutcome ShellSet::run(const TaskInput& task) {
     out.error = "task names model " + std::to_string(task.model) + ", which this worker does not have";
     return out;
   }
-  return by_model_[task.model]->run(task);
+  TaskOutcome out = by_model_[task.model]->run(task);
+  // Whatever the task started and left running ends with it (children of a Python or R model, an app's
+  // daemon); resident interpreters stay.
+  std::vector<int> keep;
+  for (const auto& shell : owned_)
+    for (int pid : shell->resident_processes()) keep.push_back(pid);
+  core::end_descendants(std::vector<pid_t>(keep.begin(), keep.end()), kLeftoverGraceS);
+  return out;
 }
 
 }  // namespace sv::shell

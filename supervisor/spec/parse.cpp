@@ -140,7 +140,7 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
 
 ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"workers", "preload", "shell", "python", "heartbeat_s", "lost_after_s", "timeout_grace_s",
-                            "gpus_per_worker", "workers_per_gpu", "gpus_per_node", "gpu_sharing"});
+                            "drain_grace_s", "gpus_per_worker", "workers_per_gpu", "gpus_per_node", "gpu_sharing"});
   ResourcesSpec resources;
   resources.gpu = parse_gpu_placement(r, m);
   for (const Field& field : m.fields) {
@@ -151,6 +151,7 @@ ResourcesSpec parse_resources(const YamlReader& r, const Field& f) {
     if (field.key == "python") resources.python = r.string(field);
     if (field.key == "heartbeat_s") resources.heartbeat_s = r.number(field, 0, "seconds; 0 turns heartbeats off");
     if (field.key == "timeout_grace_s") resources.timeout_grace_s = r.number(field, 0, "seconds after a model.timeout interrupt");
+    if (field.key == "drain_grace_s") resources.drain_grace_s = r.number(field, 0, "seconds a drain waits for models to stop");
     if (field.key == "lost_after_s") resources.lost_after_s = r.number(field, 0, "seconds; 0 never declares a worker lost");
   }
   if (resources.heartbeat_s > 0 && resources.lost_after_s > 0 && resources.lost_after_s < 2 * resources.heartbeat_s) {

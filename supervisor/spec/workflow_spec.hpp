@@ -92,6 +92,9 @@ struct ResourcesSpec {
   // stuck for good; the worker gives itself up and the task is retried elsewhere (model.retries).
   double timeout_grace_s = 30;
   GpuPlacement gpu;
+  // A drain (walltime or signal) waits this long for running models to stop; one still busy then is
+  // stopped hard (its task resumes) so the job can end. Below Slurm's default 30 s between TERM and KILL.
+  double drain_grace_s = 20;
 };
 
 struct WorkflowSpec {

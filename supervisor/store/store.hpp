@@ -44,7 +44,7 @@ struct SessionInfo {
   int workers = 0;
   std::string host;
   std::string job_id;
-  std::string status;  // running | done | failed | drained
+  std::string status;  // running | done | failed | drained | killed (ended without a word; set by a resume)
 };
 
 struct TaskRow {
@@ -144,6 +144,9 @@ class Store {
   void touch();
   std::int64_t begin_session(const SessionInfo& s);  // immediate commit
   void end_session(std::int64_t id, const std::string& status, double ended);  // immediate commit
+  /// Ends every session still marked running (their jobs were killed without a word: call it only while
+  /// holding the run) with `status` at `ended`; returns their ids. Immediate commit.
+  std::vector<std::int64_t> end_unfinished_sessions(const std::string& status, double ended);
   std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
   /// Appends GPU readings in one transaction (immediate commit, a few rows every few seconds).
   void add_gpu_samples(const std::vector<GpuSampleRow>& rows);

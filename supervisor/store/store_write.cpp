@@ -167,6 +167,17 @@ void Store::end_session(std::int64_t id, const std::string& status, double ended
   }
 }
 
+std::vector<std::int64_t> Store::end_unfinished_sessions(const std::string& status, double ended) {
+  require_writable("end_unfinished_sessions");
+  std::vector<std::int64_t> ids;
+  for (const auto& s : sessions()) {
+    if (s.status != "running") continue;
+    end_session(s.id, status, std::max(ended, s.started));  // never before it began
+    ids.push_back(s.id);
+  }
+  return ids;
+}
+
 std::int64_t Store::add_submission(const SubmissionRow& s) {
   require_writable("add_submission");
   detail::Statement insert(conn(), path_,

@@ -183,7 +183,7 @@ TEST_CASE("an unknown top-level key names the line and lists the allowed keys") 
 TEST_CASE("a misspelt key gets a suggestion") {
   CHECK(error_of("workflow: hpo\n" + kModel + "resources:\n  worker: 4\n") ==
         "hpo.yaml:5: resources.worker: unknown key, did you mean \"workers\"? (allowed: workers, preload, shell, python, "
-        "heartbeat_s, lost_after_s, timeout_grace_s, gpus_per_worker, workers_per_gpu, gpus_per_node, gpu_sharing)");
+        "heartbeat_s, lost_after_s, timeout_grace_s, drain_grace_s, gpus_per_worker, workers_per_gpu, gpus_per_node, gpu_sharing)");
 }
 
 TEST_CASE("a repeated key is an error naming both lines") {
