@@ -40,13 +40,13 @@ class Context:
 
     __slots__ = ("params", "task_id", "node_id", "attempt", "rank", "host", "model_name",
                  "worker_state", "history", "weights_path", "last_checkpoint", "stop_seen",
-                 "timed_out", "weights_source", "_initial", "_bridge", "_task_dir", "_run_dir",
+                 "timed_out", "weights_source", "_initial", "_bridge", "_task_dir", "_tasks_dir",
                  "_dir_ready", "_stop", "_deadline")
 
     def __init__(self, params=None, *, task_id=0, node_id="0", attempt=0, task_dir=None,
                  worker_state=None, bridge=None, stop=None, deadline=None, rank=0, host="",
-                 model_name="model", run_dir=None):
-        """``task_dir`` None means ``<run_dir>/tasks/<node>`` when ``run_dir`` is given, else
+                 model_name="model", tasks_dir=None):
+        """``task_dir`` None means ``<tasks_dir>/<node>`` when ``tasks_dir`` is given, else
         a fresh temporary folder; either way it is made only if the model needs it.
         ``stop`` is an extra zero-argument callable consulted by :meth:`should_stop`
         (tests use it to interrupt a training); ``deadline`` is a ``time.monotonic()``
@@ -73,7 +73,7 @@ class Context:
             if not os.path.isabs(task_dir):
                 task_dir = os.path.abspath(task_dir)
         self._task_dir = task_dir
-        self._run_dir = run_dir  # absolute (configure()); the path is built on first use
+        self._tasks_dir = tasks_dir  # absolute (configure()); the path is built on first use
         self._dir_ready = False
         self._stop = stop
         self._deadline = deadline
@@ -117,8 +117,8 @@ class Context:
     # -- files ----------------------------------------------------------------------------
 
     def _planned_dir(self):
-        if self._task_dir is None and self._run_dir is not None:
-            self._task_dir = task_dir_for(self._run_dir, self.node_id)
+        if self._task_dir is None and self._tasks_dir is not None:
+            self._task_dir = task_dir_for(self._tasks_dir, self.node_id)
         return self._task_dir
 
     @property

@@ -26,9 +26,10 @@ def safe_component(name):
     return text
 
 
-def task_dir_for(run_dir, node_id):
-    """``<run_dir>/tasks/<node>``: the per-task folder layout of DESIGN.md."""
-    return os.path.join(run_dir, "tasks", safe_component(node_id))
+def task_dir_for(tasks_dir, node_id):
+    """``<tasks_dir>/<node>``: one task's folder. ``tasks_dir`` is handed over by the C++ side
+    (core/run_dir.hpp names the run directory's layout), so Python never spells it."""
+    return os.path.join(tasks_dir, safe_component(node_id))
 
 
 def atomic_write_text(path, text):

@@ -27,7 +27,7 @@ DEFAULT_OBJECTIVE = {"metric": "val_loss", "goal": "minimize", "mode": "last"}
 class ModelSlot:
     """A model as configured for this worker; ``run`` executes one task of it."""
 
-    def __init__(self, spec, index=0, *, run_dir=None, rank=0, host="", worker_state=None,
+    def __init__(self, spec, index=0, *, tasks_dir=None, rank=0, host="", worker_state=None,
                  bridge=None):
         """``spec`` is one entry of the configure() ``models`` list (``entry`` may also be
         a callable when used in-process). Raises with a clear message on a bad spec."""
@@ -52,7 +52,7 @@ class ModelSlot:
                              f"is not one of {', '.join(MODES)}")
         self.task_files = bool(spec.get("task_files", True))
         self.timeout = float(spec.get("timeout") or 0)
-        self.run_dir = run_dir
+        self.tasks_dir = tasks_dir
         self.rank = rank
         self.host = host
         self.worker_state = {} if worker_state is None else worker_state
@@ -66,8 +66,8 @@ class ModelSlot:
         try:
             params = self._params(params_json)
             if self.task_files:
-                if task_dir is None and self.run_dir is not None:
-                    task_dir = task_dir_for(self.run_dir, node_id)
+                if task_dir is None and self.tasks_dir is not None:
+                    task_dir = task_dir_for(self.tasks_dir, node_id)
                 folder = task_dir
                 if folder is not None:
                     os.makedirs(folder, exist_ok=True)
@@ -87,7 +87,7 @@ class ModelSlot:
                 ctx = Context(params, task_id=task_id, node_id=node_id, attempt=attempt,
                               task_dir=task_dir, worker_state=self.worker_state,
                               bridge=self.bridge, rank=self.rank, host=self.host,
-                              model_name=self.name, run_dir=self.run_dir,
+                              model_name=self.name, tasks_dir=self.tasks_dir,
                               deadline=started + self.timeout if self.timeout > 0 else None)
                 out = self.func(params, ctx)
             elif self.arity == 1:

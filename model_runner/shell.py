@@ -3,7 +3,7 @@
 The C++ worker imports this module once, calls :func:`configure` once, then
 :func:`run_task` for every task it is given::
 
-    configure('{"run_dir": "/abs/runs/x", "rank": 3, "host": "node1",
+    configure('{"tasks_dir": "/abs/runs/x/tasks", "rank": 3, "host": "node1",
                 "models": [{"name": "model", "kind": "python", "entry": "pkg.mod:func",
                             "defaults": {}, "python_path": [], "task_files": true,
                             "objective": {"metric": "val_loss", "goal": "minimize",
@@ -62,8 +62,9 @@ def configure(config_json):
     for name in config.get("preload") or []:
         _preload(name)
     bridge = find_bridge()
-    run_dir = config.get("run_dir")
-    run_dir = os.path.abspath(run_dir) if run_dir else None
+    # The folder of the task directories, named by the C++ side (core/run_dir.hpp), not rebuilt here.
+    tasks_dir = config.get("tasks_dir")
+    tasks_dir = os.path.abspath(tasks_dir) if tasks_dir else None
     slots = []
     for index, spec in enumerate(models):
         if not isinstance(spec, dict):
@@ -71,7 +72,7 @@ def configure(config_json):
         if spec.get("kind", "python") != "python":
             slots.append(_NotPython(index, spec))
             continue
-        slots.append(ModelSlot(spec, index, run_dir=run_dir, rank=int(config.get("rank", 0)),
+        slots.append(ModelSlot(spec, index, tasks_dir=tasks_dir, rank=int(config.get("rank", 0)),
                                host=str(config.get("host", "")), worker_state=_worker_state,
                                bridge=bridge))
     _slots[:] = slots

@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/run_dir.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "spec/diff.hpp"
@@ -111,7 +112,7 @@ JobPlan plan_job(const RunArgs& args) {
       text = file_text;
     }
   }
-  std::string origin = run.spec_path.empty() ? plan.out_dir + "/workflow.yaml" : run.spec_path;
+  std::string origin = run.spec_path.empty() ? core::RunDir(plan.out_dir).workflow_copy() : run.spec_path;
   if (plan.spec_changed && !file_path.empty()) origin = file_path;
   plan.spec = spec::parse_workflow(text, origin, fs::path(origin).parent_path().string());
   plan.spec.source_path = origin;

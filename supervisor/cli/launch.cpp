@@ -24,6 +24,7 @@
 #include "cli/launch.hpp"
 #include "core/errors.hpp"
 #include "core/resource_dir.hpp"
+#include "core/run_dir.hpp"
 #include "core/process_tree.hpp"
 
 #ifndef SV_MPIEXEC
@@ -82,7 +83,7 @@ void forward_signal(int sig) {
 }
 }  // namespace
 
-std::string exit_status_file(const std::string& out_dir) { return out_dir + "/supervisor.exit"; }
+std::string exit_status_file(const std::string& out_dir) { return core::RunDir(out_dir).exit_status(); }
 
 [[noreturn]] void run_mpi_job(int ranks, const std::vector<std::string>& command, const std::string& out_dir) {
   const char* env_exec = std::getenv("SV_MPIEXEC");

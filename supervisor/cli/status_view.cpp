@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/run_dir.hpp"
 
 namespace sv::cli {
 
@@ -89,7 +90,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
 
   Json out;
   out["run"] = {{"name", run.name},           {"workflow", run.workflow},       {"status", run.status},
-                {"dir", in.run_dir},          {"store", (std::filesystem::path(in.run_dir) / "supervisor.db").string()}, {"spec_path", run.spec_path},
+                {"dir", in.run_dir},          {"store", core::RunDir(in.run_dir).store()}, {"spec_path", run.spec_path},
                 {"created", run.created},     {"updated", run.updated},
                 {"elapsed_s", std::max(0.0, end - run.created)},
                 // A live server stamps `updated` every 10 s; much longer silence means the job is gone.

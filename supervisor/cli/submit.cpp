@@ -19,6 +19,7 @@
 #include "cli/resubmit_rule.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/run_dir.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "engine/workflow.hpp"
@@ -114,7 +115,7 @@ int cmd_submit(const SubmitArgs& args) {
 
   // Step 1: the inputs, each checked before anything is written.
   spec::WorkflowSpec spec = spec::load_workflow(args.workflow);
-  engine::make_workflow(spec, engine::WorkflowEnv{"", {}, spec.resources.workers, false});
+  engine::make_workflow(spec);
   preflight(spec, Checks::optimizer);
   site::SiteSpec site = site::find_site(args.site.empty() ? spec.site : args.site);
   int walltime = 0;
@@ -150,9 +151,9 @@ int cmd_submit(const SubmitArgs& args) {
 
   // Step 2: the run directory and its script.
   std::error_code ec;
-  fs::create_directories(fs::path(run_dir) / "tasks", ec);
+  fs::create_directories(core::RunDir(run_dir).tasks(), ec);  // core/run_dir names the layout
   if (ec) throw core::UsageError(run_dir + ": cannot create the run directory (" + ec.message() + ")");
-  const std::string script = (fs::path(run_dir) / "job.sh").string();
+  const std::string script = core::RunDir(run_dir).job_script();
   write_file(script, script_text,
              fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                  fs::perms::others_exec);
@@ -167,7 +168,7 @@ int cmd_submit(const SubmitArgs& args) {
   }
 
   // Step 3: the store first, so the job never starts without one; then the scheduler.
-  write_file(fs::path(run_dir) / "workflow.yaml", spec.source_text,
+  write_file(core::RunDir(run_dir).workflow_copy(), spec.source_text,
              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   auto store = store::Store::create(store_path(run_dir), new_run_info(spec, run_dir, "submitted"));
   std::string job_id;

@@ -2,7 +2,6 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
-#include "cli/optimizer_packages.hpp"
 #include "cli/preflight.hpp"
 #include "engine/workflow.hpp"
 #include "spec/parse.hpp"
@@ -11,9 +10,9 @@ namespace sv::cli {
 
 int cmd_validate(const std::string& workflow) {
   spec::WorkflowSpec spec = spec::load_workflow(workflow);
-  auto wf = engine::make_workflow(spec, engine::WorkflowEnv{"", {}, spec.resources.workers, false});
-  check_optimizer_package(spec);  // a missing DEAP/Optuna, named
-  preflight(spec, Checks::optimizer_and_model_import);  // Python optimizer options and the model's import
+  auto wf = engine::make_workflow(spec);  // builds the workflow to check its inputs; starts no optimizer
+  // A missing DEAP/Optuna (named), the Python optimizer's options and the model's import.
+  preflight(spec, Checks::optimizer_and_model_import);
   std::printf("%s: ok (%s workflow '%s', %s model", workflow.c_str(), spec::to_string(spec.kind), spec.name.c_str(),
               spec::to_string(spec.model.kind));
   if (wf->expected_total())

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/graph.hpp"
+#include "eq/port.hpp"
 #include "store/store.hpp"
 #include "spec/workflow_spec.hpp"
 
@@ -46,18 +47,16 @@ class Workflow {
   std::function<void(const std::string& kind, const std::string& message)> record_event;
 };
 
-/// What building a workflow may need beyond its spec.
+/// What running a workflow needs beyond its spec; the default (nothing) builds it to check its inputs.
 struct WorkflowEnv {
-  std::string run_dir;
   std::vector<store::TaskRow> previous;  // a resumed run: every task earlier sessions recorded
-  int workers = 1;
-  bool start_optimizer = true;  // false: validate only (no optimizer thread is started)
+  /// A search's optimizer, already started (eq::start_optimizer); null: the search proposes nothing.
+  std::unique_ptr<eq::OptimizerPort> optimizer;
   double optimizer_time_s = 0;  // a resumed search: optimizer time earlier sessions used (max_time)
 };
 
 /// Builds the workflow a spec names. Throws core::ConfigError for inputs it cannot run (a sweep file
-/// that does not parse, a kind this build does not run yet) and core::ModelError when an optimizer
-/// cannot start.
-std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, const WorkflowEnv& env);
+/// that does not parse, a kind this build does not run yet).
+std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, WorkflowEnv env = {});
 
 }  // namespace sv::engine

@@ -1,5 +1,7 @@
 #include "shell/runner_config.hpp"
 
+#include "core/run_dir.hpp"
+
 namespace sv::shell {
 
 std::string runner_config_json(const ShellConfig& config) {
@@ -17,7 +19,8 @@ std::string runner_config_json(const ShellConfig& config) {
                         {"goal", spec::to_string(config.objective.goal)},
                         {"mode", spec::to_string(config.objective.mode)}}}});
   }
-  return core::Json{{"run_dir", config.run_dir}, {"rank", config.rank}, {"host", config.host},
+  // The runner is handed the folder of the task directories, so the layout is named in C++ only.
+  return core::Json{{"tasks_dir", core::RunDir(config.run_dir).tasks()}, {"rank", config.rank}, {"host", config.host},
                     {"models", models}, {"preload", config.preload}}
       .dump();
 }

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/process_tree.hpp"
+#include "core/run_dir.hpp"
 #include "shell/app_shell.hpp"
 #include "shell/isolated_shell.hpp"
 #include "shell/python_shell.hpp"
@@ -34,10 +35,7 @@ class NoopShell : public Shell {
 }  // namespace
 
 std::string task_dir(const std::string& run_dir, std::string_view node_id) {
-  // Node ids are validated where nodes are made; check again because this builds a path.
-  if (!core::is_valid_node_id(node_id))
-    throw core::ModelError("refusing task directory for unsafe node id '" + std::string(node_id) + "'");
-  return run_dir + "/tasks/" + std::string(node_id);
+  return core::RunDir(run_dir).task(node_id);
 }
 
 void write_text_atomic(const std::filesystem::path& path, const std::string& text) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/run_dir.hpp"
 #include "site/script_text.hpp"
 
 namespace sv::site {
@@ -227,7 +228,7 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
   const std::string launch = shell_join(launcher_words(site, l));
   const std::string binary = shell_quote(req.binary);
   const std::string run_dir = shell_quote(req.run_dir);
-  const std::string exit_file = shell_quote(req.run_dir + "/supervisor.exit");
+  const std::string exit_file = shell_quote(core::RunDir(req.run_dir).exit_status());
   s << "\ncd " << run_dir << " || exit 1\n";
   s << "rm -f " << exit_file << '\n';
   s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";

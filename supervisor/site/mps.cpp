@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/run_dir.hpp"
+
 namespace sv::site {
 
 namespace fs = std::filesystem;
@@ -94,7 +96,7 @@ int run_control(const MpsDirs& dirs, const std::vector<std::string>& args, const
 }  // namespace
 
 MpsDirs mps_dirs(const std::string& run_dir, const std::string& host) {
-  fs::path base = fs::absolute(fs::path(run_dir)) / "mps" / host;
+  fs::path base = fs::absolute(fs::path(core::RunDir(run_dir).mps())) / host;
   return MpsDirs{(base / "pipe").string(), (base / "log").string()};
 }
 

@@ -2,7 +2,7 @@
 // kernels concurrently instead of in time slices. Its pipe and log folders live in the run directory
 // (mps/<host>/pipe, mps/<host>/log), so two runs on one node never share a daemon; the workers find it
 // through CUDA_MPS_PIPE_DIRECTORY and CUDA_MPS_LOG_DIRECTORY. Started by the lowest rank of each node
-// before any worker touches CUDA, stopped by the same rank after the job (cli/run.cpp).
+// before any worker touches CUDA, stopped by the same rank after the job (cli/node_mps.hpp, cli/run_job.cpp).
 #pragma once
 #include <string>
 

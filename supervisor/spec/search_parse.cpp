@@ -165,6 +165,8 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
   }
   if (o.name == "mbo" && o.language != OptimizerLanguage::r)
     r.fail(name, "mbo is the R model-based optimizer: add `language: r`");
+  if (o.language == OptimizerLanguage::r && o.name != "mbo" && o.name != "emews" && o.name != "random")
+    r.fail(name, "'" + o.name + "' is not an R optimizer (with language: r use mbo, random or emews)");
   if (o.language == OptimizerLanguage::r && (o.name == "mbo" || o.name == "random"))
     if (const Field* options = m.find("options")) check_r_options(r, *options, o.name);
   if (o.name == "emews" && o.module.empty())

@@ -59,7 +59,7 @@ struct SweepSpec {
 
 enum class ShellMode { embedded, isolated };
 /// How the workers packed on one GPU share it: the driver's time-slicing, or CUDA MPS (one control daemon
-/// per node, started and stopped by the supervisor; cli/run.cpp, site/mps.hpp).
+/// per node, started and stopped by the supervisor; cli/node_mps.hpp, site/mps.hpp).
 enum class GpuSharing { time_slicing, mps };
 
 /// Where a workflow places its workers on GPUs (site/gpu_binding.hpp does the arithmetic). All 0 = the

@@ -88,7 +88,7 @@ struct EventRow {
 };
 
 /// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
-/// One reading of one GPU (cli/run.cpp samples rank 0's node through telemetry::GpuSampler). The table
+/// One reading of one GPU (cli/server_rank.cpp samples rank 0's node through telemetry::GpuSampler). The table
 /// gpu_samples is made on the first write, so runs without GPUs have none (store/gpu_samples.cpp).
 struct GpuSampleRow {
   double time = 0;

@@ -11,7 +11,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 def configure(run_dir, entry, *, python_path=(), defaults=None, metric="val_loss", mode="last",
               task_files=False, timeout=0, preload=(), name="m"):
     """configure() one python model with the JSON layout the C++ side sends."""
-    config = {"run_dir": str(run_dir), "rank": 1, "host": "testhost", "preload": list(preload),
+    config = {"tasks_dir": os.path.join(str(run_dir), "tasks"), "rank": 1, "host": "testhost", "preload": list(preload),
               "models": [{"name": name, "kind": "python", "entry": entry,
                           "defaults": defaults or {}, "python_path": list(python_path),
                           "objective": {"metric": metric, "goal": "minimize", "mode": mode},

@@ -107,7 +107,7 @@ def test_bad_entry_raises_at_configure(tmp_path, models):
 
 
 def test_non_python_models_are_placeholders(tmp_path):
-    shell.configure(json.dumps({"run_dir": str(tmp_path), "models": [
+    shell.configure(json.dumps({"tasks_dir": str(tmp_path / "tasks"), "models": [
         {"name": "r", "kind": "r", "entry": "x.R:f"}]}))
     ok, _, _, error = shell.run_task(0, 1, "1", 0, "{}")
     assert not ok and "kind 'r'" in error

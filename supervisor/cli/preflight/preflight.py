@@ -5,11 +5,15 @@ the supervisor, and the real run starts with a fresh interpreter). Reads one JSO
 
     {"eq_py": "/src/eq_py", "runner": "/src",
      "optimizer": <config_json for eqpy.host, or null>,
+     "package": <the Python package the optimizer needs ("deap", "optuna"), or null>,
      "models": [{"key": "model.entry", "entry": "pkg.mod:func", "python_path": [...],
                  "source_dir": "/dir/of/the/yaml"}, ...]}
 
-and prints one JSON object: {"problems": [{"key": "...", "what": "..."}, ...]} (empty: all is well).
+and prints one JSON object: {"problems": [{"key": "...", "what": "..."}, ...]} (empty: all is well),
+with "missing_package": NAME when the optimizer's package cannot be imported (its options are then not
+checked: building the optimizer would only fail on the import).
 """
+import importlib.util
 import json
 import sys
 
@@ -55,11 +59,16 @@ def main():
     sys.stdout = sys.stderr  # a model printing on import must not garble the answer
     request = json.load(sys.stdin)
     problems = []
-    if request.get("optimizer") is not None:
+    answer = {}
+    package = request.get("package")
+    if package and importlib.util.find_spec(package) is None:
+        answer["missing_package"] = package
+    elif request.get("optimizer") is not None:
         problems += check_optimizer(request["optimizer"], request["eq_py"])
     for model in request.get("models") or []:
         problems += check_model(model, request["runner"])
-    out.write(json.dumps({"problems": problems}) + "\n")
+    answer["problems"] = problems
+    out.write(json.dumps(answer) + "\n")
     out.flush()
 
 

@@ -1,6 +1,7 @@
 // The search sections: space, optimizer, several objectives.
 #include <catch2/catch.hpp>
 
+#include "core/build_features.hpp"
 #include "spec/parse.hpp"
 #include "spec_test_util.hpp"
 
@@ -103,6 +104,15 @@ TEST_CASE("the R optimizers' options are checked at validate, each with its line
   // Python optimizers keep checking their own options when they start.
   CHECK(parse(kHead + space + "optimizer: {name: random, max_evals: 20, options: {anything: 1}}\n").optimizer.name ==
         "random");
+}
+
+TEST_CASE("a Python optimizer's name with language r is refused at validate, with its line") {
+  const std::string space = "space: {x: {type: float, low: 0, high: 1}}\n";
+  const std::string error = error_of(kHead + space + "optimizer:\n  name: ga\n  language: r\n  max_evals: 20\n");
+  if (sv::core::built_with_r())
+    CHECK(error == "hpo.yaml:5: optimizer.name: 'ga' is not an R optimizer (with language: r use mbo, random or emews)");
+  else
+    CHECK(error.rfind("hpo.yaml:6: optimizer.language:", 0) == 0);
 }
 
 TEST_CASE("stop rules, failure policy, batch and seed are read") {

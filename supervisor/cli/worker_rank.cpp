@@ -1,0 +1,67 @@
+#include "cli/worker_rank.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "balancer/protocol.hpp"
+#include "balancer/worker_loop.hpp"
+#include "cli/signals.hpp"
+#include "core/clock.hpp"
+#include "core/host_name.hpp"
+#include "core/json_util.hpp"
+#include "shell/shell.hpp"
+#include "shell/shell_config.hpp"
+#include "site/gpu_binding.hpp"
+
+namespace sv::cli {
+
+int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const std::string& out_dir,
+                    double drain_at, bool heartbeats) {
+  shell::ShellConfig config = shell::shell_config(spec, out_dir, comm.rank(), core::host_name(), drain_at);
+  config.on_stuck = [&comm](std::uint64_t task_id, const std::string& why) {
+    comm.send(0, balancer::encode(balancer::RetireMsg{task_id, why}));  // from the shell's watchdog thread
+  };
+  auto progress = [&comm](std::uint64_t task_id, std::string_view payload) {
+    comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
+  };
+  std::unique_ptr<shell::ShellSet> shells;
+  try {
+    // Before any interpreter starts: this worker sees only its own GPUs (the workflow's resources, or
+    // SV_GPUS_PER_WORKER and friends from job.sh).
+    auto gpu = site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); });
+    if (std::string gpus = site::bind_gpus(comm.rank(), gpu); !gpus.empty())
+      std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
+    shells = std::make_unique<shell::ShellSet>(config, progress);
+    // After the interpreters start (they must not take these over): a Ctrl-C, a scheduler's TERM or a
+    // USR1 asks the running model to stop; this rank lives on to report it.
+    catch_drain_signals();
+  } catch (const std::exception& e) {
+    balancer::report_fatal_and_wait(comm, e.what());
+    return 1;
+  }
+  auto execute = [&shells](const balancer::TaskMsg& t) {
+    shell::TaskOutcome o = shells->run(shell::TaskInput{t.task_id, t.model, t.attempt, t.node_id, t.params});
+    balancer::ResultMsg r;
+    r.status = o.ok ? balancer::TaskStatusCode::ok : balancer::TaskStatusCode::failed;
+    if (!o.ok && !o.result.empty()) {
+      // model_runner marks a task that stopped at the job's request (drain); it resumes, it did not fail.
+      auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
+    }
+    r.has_objective = o.objective.has_value();
+    r.objective = o.objective.value_or(0.0);
+    r.start_time = o.start_time;
+    r.end_time = o.end_time;
+    r.result = std::move(o.result);
+    r.error = std::move(o.error);
+    return r;
+  };
+  balancer::WorkerOptions worker_options;
+  worker_options.host = config.host;
+  if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
+  balancer::run_worker(comm, execute, worker_options);
+  return 0;
+}
+
+}  // namespace sv::cli
