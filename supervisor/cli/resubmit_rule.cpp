@@ -4,6 +4,10 @@ namespace sv::cli {
 
 namespace {
 
+// Jobs in a row that may end before their supervisor starts (a node lost at boot, a preemption) before the
+// chain stops: a job script that always dies that way would otherwise spend every resubmission.
+constexpr std::size_t kMaxUnstartedJobs = 3;
+
 // The events of the last session (a resume starts a new one): what happened in the job that just ended.
 std::vector<store::EventRow> last_session_events(const store::Store& store) {
   const auto sessions = store.sessions();
@@ -22,8 +26,13 @@ ResubmitDecision decide_resubmit(const store::Store& store) {
   if (status == "drained") return {true, "drained (walltime or signal): resumable"};
   if (status == "running")
     return {true, "the job ended without ending the run (killed by the scheduler, or a node failed): resumable"};
-  if (status == "submitted")  // a job that died before its supervisor started: bounded by --resubmit
+  if (status == "submitted") {  // every job so far died before its supervisor started
+    const std::size_t jobs = store.submissions().size();
+    if (store.sessions().empty() && jobs >= kMaxUnstartedJobs)
+      return {false, "not started by any of its " + std::to_string(jobs) +
+                         " jobs: the job script fails before the supervisor starts (see the batch jobs' output)"};
     return {true, "not started by the job (a failed node or preemption; if it repeats, see the batch job's output)"};
+  }
   if (status == "failed") {
     // A fatal error (a worker that cannot start, an optimizer that died) repeats in a successor; a run
     // that stopped only because every worker was lost does not.

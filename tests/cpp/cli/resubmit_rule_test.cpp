@@ -59,3 +59,28 @@ TEST_CASE("a failed run gets a successor only when it lost its workers and nothi
     CHECK_THAT(d.reason, !Contains("earlier session"));
   }
 }
+
+TEST_CASE("a run that no job ever started stops the chain after three jobs", "[cli][resubmit]") {
+  TempDir dir;
+  auto store = Store::create(dir.file("supervisor.db"), sample_run());
+  store->set_run_status("submitted");
+  store->flush();
+  auto job = [&store](int left) {
+    SubmissionRow row;
+    row.time = 100;
+    row.scheduler = "pbs";
+    row.job_id = "42." + std::to_string(left);
+    row.script = "/runs/r/job.sh";
+    row.site = "polaris";
+    row.resubmits_left = left;
+    store->add_submission(row);
+  };
+  job(9);
+  CHECK(decide_resubmit(*store).resubmit);  // one job lost at start: bad luck, try again
+  job(8);
+  CHECK(decide_resubmit(*store).resubmit);
+  job(7);
+  auto d = decide_resubmit(*store);
+  CHECK_FALSE(d.resubmit);
+  CHECK_THAT(d.reason, Contains("the job script fails before the supervisor starts"));
+}
