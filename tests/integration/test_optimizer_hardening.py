@@ -173,6 +173,24 @@ def test_validate_imports_the_model_and_names_a_missing_module(supervisor, write
     assert res.returncode == 0, res.stderr
 
 
+def test_validate_checks_the_optimizer_package_its_options_and_the_model_in_one_python(tmp_path, write_yaml):
+    # Every Python that starts imports sitecustomize from PYTHONPATH first: it leaves one line per start.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    starts = tmp_path / "starts.log"
+    (hook / "sitecustomize.py").write_text(
+        f"with open({str(starts)!r}, 'a') as f:\n    f.write('start\\n')\n")
+    wf = write_yaml("workflow: hpo\n"
+                    'model: {entry: "itest_models:checkpointed", python_path: ["@MODELS@"]}\n'
+                    "space: {x: {type: float, low: 0, high: 1}}\n"
+                    "optimizer: {name: ga, max_evals: 4}\n")
+    env = dict(os.environ, PYTHONPATH=str(hook))
+    res = subprocess.run([str(BINARY), "validate", str(wf)], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=180, env=env)
+    assert res.returncode == 0, res.stderr
+    assert starts.read_text().splitlines() == ["start"], res.stderr
+
+
 # ---- 14: EMEWS algorithms as written for EMEWS ---------------------------------------------------------
 
 def test_an_emews_algorithm_waiting_for_pushed_settings_with_csv_points_and_comma_results_ends_quietly(
