@@ -11,6 +11,10 @@ namespace fs = std::filesystem;
 
 std::string RunDir::in(std::string_view name) const { return (fs::path(root_) / name).string(); }
 
+std::string RunDir::worker_log(int rank) const {
+  return (fs::path(logs()) / ("worker-" + std::to_string(rank) + ".log")).string();
+}
+
 std::string RunDir::task(std::string_view node_id) const {
   // Node ids are validated where nodes are made; check again because this builds a path.
   if (!is_valid_node_id(node_id))

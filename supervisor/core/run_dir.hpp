@@ -22,6 +22,12 @@ class RunDir {
   std::string exit_status() const { return in("supervisor.exit"); }
   /// The batch script `submit` writes.
   std::string job_script() const { return in("job.sh"); }
+  /// A batch job's own output: job<suffix> (suffix "-%j.out" for Slurm, ".out" for PBS, ...; a scheduler
+  /// pattern in it is the scheduler's to expand).
+  std::string job_output(std::string_view suffix) const { return in("job" + std::string(suffix)); }
+  /// The isolated shells' output, one file per worker: logs/worker-<rank>.log.
+  std::string logs() const { return in("logs"); }
+  std::string worker_log(int rank) const;
   /// The folder of the task directories.
   std::string tasks() const { return in("tasks"); }
   /// One task's directory, tasks/<node_id>. Throws core::ModelError for an id that is not a safe path

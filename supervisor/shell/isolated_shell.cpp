@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/resource_dir.hpp"
+#include "core/run_dir.hpp"
 #include "core/json_util.hpp"
 #include "shell/runner_config.hpp"
 
@@ -66,8 +67,8 @@ class IsolatedShell : public Shell {
     if (pipe2(req, O_CLOEXEC) != 0 || pipe2(resp, O_CLOEXEC) != 0)
       throw core::ModelError(std::string("cannot create pipes for the isolated shell: ") + std::strerror(errno));
     std::string python = !config_.python_executable.empty() ? config_.python_executable : default_python();
-    std::string log = config_.run_dir + "/logs/worker-" + std::to_string(config_.rank) + ".log";
-    std::filesystem::create_directories(config_.run_dir + "/logs");
+    std::string log = core::RunDir(config_.run_dir).worker_log(config_.rank);
+    std::filesystem::create_directories(core::RunDir(config_.run_dir).logs());
     std::string pythonpath = core::resource_dir("SV_PYTHON_ROOT", SV_PYTHON_ROOT, "python");
     if (!config_.source_dir.empty()) pythonpath += ":" + config_.source_dir;
     if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
@@ -146,8 +147,7 @@ class IsolatedShell : public Shell {
         }
         out.ok = false;
         out.error = "the model's Python process " + child_death() + " while running this task; it will be restarted"
-                    " for the next task (log: " + config_.run_dir + "/logs/worker-" + std::to_string(config_.rank) +
-                    ".log)";
+                    " for the next task (log: " + core::RunDir(config_.run_dir).worker_log(config_.rank) + ")";
         return;
       }
       if (frame[0] == "progress") {

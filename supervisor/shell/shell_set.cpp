@@ -4,7 +4,6 @@
 #include "core/clock.hpp"
 #include "core/build_features.hpp"
 #include "core/errors.hpp"
-#include "core/ids.hpp"
 #include "core/process_tree.hpp"
 #include "core/run_dir.hpp"
 #include "shell/app_shell.hpp"

@@ -46,7 +46,7 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       d.push_back("--time=" + format_walltime(walltime));
       if (!queue.empty()) d.push_back("--partition=" + queue);
       if (!project.empty()) d.push_back("--account=" + project);
-      d.push_back("--output=" + run + "/job-%j.out");
+      d.push_back("--output=" + core::RunDir(run).job_output("-%j.out"));
       break;
     case Scheduler::lsf:
       d.push_back("-J " + req.job_name);
@@ -59,8 +59,8 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       d.push_back("-W " + std::to_string(minutes_up(walltime)));
       if (!queue.empty()) d.push_back("-q " + queue);
       if (!project.empty()) d.push_back("-P " + project);
-      d.push_back("-o " + run + "/job-%J.out");
-      d.push_back("-e " + run + "/job-%J.err");
+      d.push_back("-o " + core::RunDir(run).job_output("-%J.out"));
+      d.push_back("-e " + core::RunDir(run).job_output("-%J.err"));
       break;
     case Scheduler::pbs: {
       d.push_back("-N " + req.job_name);
@@ -75,7 +75,7 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       if (!queue.empty()) d.push_back("-q " + queue);
       if (!project.empty()) d.push_back("-A " + project);
       d.push_back("-j oe");
-      d.push_back("-o " + run + "/job.out");
+      d.push_back("-o " + core::RunDir(run).job_output(".out"));
       break;
     }
     case Scheduler::cobalt:
@@ -84,7 +84,7 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       d.push_back("-t " + std::to_string(minutes_up(walltime)));
       if (!queue.empty()) d.push_back("-q " + queue);
       if (!project.empty()) d.push_back("-A " + project);
-      d.push_back("-O " + run + "/job-$jobid");  // Cobalt expands $jobid itself; no shell reads this line
+      d.push_back("-O " + core::RunDir(run).job_output("-$jobid"));  // Cobalt expands $jobid itself; no shell reads this line
       break;
     case Scheduler::local:
       break;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/run_dir.hpp"
 #include "site/script_text.hpp"
 
 namespace sv::site {
@@ -121,7 +122,7 @@ std::string start_local_job(const std::string& script, const std::string& run_di
   if (pid < 0) throw core::UsageError(std::string("cannot fork: ") + std::strerror(errno));
   if (pid == 0) {
     setsid();
-    std::string log = run_dir + "/job-" + std::to_string(getpid()) + ".out";
+    std::string log = core::RunDir(run_dir).job_output("-" + std::to_string(getpid()) + ".out");
     int in = open("/dev/null", O_RDONLY);
     int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (in < 0 || out < 0) {

@@ -15,6 +15,8 @@ TEST_CASE("a run directory names the store, the workflow copy, the lock, the exi
   CHECK(dir.exit_status() == "/runs/hpo-1/supervisor.exit");
   CHECK(dir.job_script() == "/runs/hpo-1/job.sh");
   CHECK(dir.mps() == "/runs/hpo-1/mps");
+  CHECK(dir.job_output("-%j.out") == "/runs/hpo-1/job-%j.out");
+  CHECK(dir.worker_log(3) == "/runs/hpo-1/logs/worker-3.log");
 }
 
 TEST_CASE("each task has its folder under tasks/, and an unsafe node id gets none") {
