@@ -49,7 +49,8 @@ sv_host_run <- function(cfg) {
   max_evals <- if (is.null(o$max_evals)) 0L else as.integer(o$max_evals)
   ahead <- if (name == "mbo") optimizer$options$queue_ahead else 0L
   if (is.null(ahead)) ahead <- workers %/% 8L
-  ask_log <- if (is.character(cfg$run_dir) && nzchar(cfg$run_dir)) file.path(cfg$run_dir, "optimizer_asks.txt") else ""
+  # The supervisor names the file (core/run_dir.hpp); "" when none is wanted.
+  ask_log <- if (is.character(cfg$ask_log)) cfg$ask_log else ""
   sv_driver_run(optimizer, exchange, scorer, workers = workers, batch = batch, max_evals = max_evals,
                 ahead = ahead, ask_log = ask_log)
 }

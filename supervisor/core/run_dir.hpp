@@ -25,6 +25,8 @@ class RunDir {
   /// A batch job's own output: job<suffix> (suffix "-%j.out" for Slurm, ".out" for PBS, ...; a scheduler
   /// pattern in it is the scheduler's to expand).
   std::string job_output(std::string_view suffix) const { return in("job" + std::string(suffix)); }
+  /// Where an R optimizer logs its asks, so a resumed run replays them where they were (eq_r/host.R).
+  std::string optimizer_asks() const { return in("optimizer_asks.txt"); }
   /// The isolated shells' output, one file per worker: logs/worker-<rank>.log.
   std::string logs() const { return in("logs"); }
   std::string worker_log(int rank) const;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/clock.hpp"
+#include "core/run_dir.hpp"
 
 namespace sv::engine {
 
@@ -96,7 +97,10 @@ core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& r
   for (const auto* row : finals)
     replay.push_back(result_message(spec, row->node_id, row->params, row->status == store::TaskStatus::done,
                                     row->objective, row->result, row->error));
-  core::Json config = {{"run_dir", run_dir}, {"workers", workers}, {"space", space},
+  // The optimizer is handed the paths it writes (core/run_dir.hpp names them; "" when checking only).
+  core::Json config = {{"run_dir", run_dir},
+                       {"ask_log", run_dir.empty() ? std::string() : core::RunDir(run_dir).optimizer_asks()},
+                       {"workers", workers}, {"space", space},
                        {"objectives", objectives}, {"optimizer", opt}, {"replay", replay}};
   if (spec.objectives.size() > 1)
     config["multi"] = {{"mode", spec.multi.combine == spec::Combine::pareto ? "pareto" : "weighted"},

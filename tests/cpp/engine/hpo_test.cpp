@@ -221,6 +221,12 @@ TEST_CASE("the optimizer configuration carries the space, objectives and optimiz
   CHECK(c["objectives"][0]["goal"] == "minimize");
 }
 
+TEST_CASE("the optimizer configuration hands over the run directory's ask log, none when only checking") {
+  auto spec = hpo_spec("");
+  CHECK(optimizer_config(spec, "/runs/x", 4)["ask_log"] == "/runs/x/optimizer_asks.txt");
+  CHECK(optimizer_config(spec, "", 4)["ask_log"] == "");
+}
+
 TEST_CASE("max_time counts the optimizer time earlier sessions recorded") {
   std::vector<store::EventRow> events = {{1.0, "optimizer:time", R"({"session_s": 30, "total_s": 30})"},
                                          {2.0, "optimizer:log", "x"},
