@@ -1,11 +1,13 @@
 """The layering DESIGN.md promises, checked on the tree and on the build: MPI is called from the
-balancer only, and the engine links no interpreter (an optimizer reaches it as a port started by eq)."""
+balancer only, and the engine links no interpreter (an optimizer reaches it as a port started by eq).
+Here rather than in tests/python: it reads the main tree's test targets, which the without-R tree lacks."""
 import os
 import pathlib
 import re
 
+from conftest import BUILD
+
 ROOT = pathlib.Path(os.environ.get("SV_SOURCE_ROOT", pathlib.Path(__file__).resolve().parents[2]))
-BUILD = pathlib.Path(os.environ.get("SV_BUILD_DIR", ROOT / "build"))
 
 
 def test_mpi_h_is_included_under_the_balancer_only():
