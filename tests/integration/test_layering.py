@@ -23,5 +23,6 @@ def test_the_engine_links_no_python_r_or_mpi():
     assert link.exists(), f"{link}: build the tree first (SV_BUILD_DIR)"
     words = link.read_text().split()
     assert any("sv_engine" in w for w in words), words
-    for banned in ("python3", "libR", "RInside", "Rcpp", "mpi", "sv_pyembed", "sv_rembed", "sv_eq.a", "sv_eq_r"):
+    for banned in ("python3", "libR.", "RInside", "Rcpp", "libmpi", "openmpi", "mpich", "sv_balancer_mpi",
+                   "sv_pyembed", "sv_rembed", "libsv_eq.a", "libsv_eq_r.a"):
         assert not [w for w in words if banned in w], (banned, [w for w in words if banned in w])
