@@ -38,6 +38,7 @@
 #include "site/gpu_binding.hpp"
 #include "site/mps.hpp"
 #include "telemetry/gpu_sampler.hpp"
+#include "telemetry/sample_wire.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
 
@@ -259,15 +260,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   };
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
-  if (sampler.active()) {
-    options.on_tick = [&sampler, &store, host = session.host] {
-      std::vector<store::GpuSampleRow> rows;
-      for (auto& t : sampler.take())
-        rows.push_back(store::GpuSampleRow{t.time, host, t.gpu.index, std::move(t.gpu.uuid), t.gpu.busy,
-                                           t.gpu.memory_used, t.gpu.memory_total});
-      store.add_gpu_samples(rows);
-    };
-  }
+  // [gpu2] This node's readings and those each other node's leader worker sends, written every tick.
+  telemetry::SampleInbox gpu_inbox;
+  options.on_gpu_samples = [&gpu_inbox](std::string_view payload) { gpu_inbox.add_payload(payload); };
+  options.on_tick = [&sampler, &store, &gpu_inbox, host = session.host] {
+    gpu_inbox.add(host, sampler.take());
+    gpu_inbox.write_to(store);
+  };
 
   engine::Server server(comm, store, *workflow, options);
   if (!previous.empty()) {
@@ -341,12 +340,24 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
   };
   std::unique_ptr<shell::ShellSet> shells;
+  std::unique_ptr<telemetry::GpuSampler> node_sampler;  // [gpu2]
+  std::string worker_devices;                           // [gpu2]
   try {
     // Before any interpreter starts: this worker sees only its own GPUs (the workflow's resources, or
     // SV_GPUS_PER_WORKER and friends from job.sh).
     auto gpu = site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); });
+    // [gpu2] A node's leader worker samples the node's GPUs (those the launcher gave, read before the
+    // binding below hides them) and sends the readings to rank 0 from the sampler's thread, which needs the
+    // second MPI thread heartbeats need.
+    if (heartbeats && telemetry::samples_its_node(comm.rank(), site::local_rank_from_env([](const char* n) { return std::getenv(n); })))
+      node_sampler = std::make_unique<telemetry::GpuSampler>(
+          telemetry::Nvml::load(), telemetry::visible_gpu_indices(std::getenv("CUDA_VISIBLE_DEVICES")),
+          telemetry::sample_interval_from_env(), [&comm, host = config.host](std::vector<telemetry::TimedReading> r) {
+            comm.send(0, balancer::encode(balancer::GpuSamplesMsg{telemetry::encode_readings(host, r)}));
+          });
     if (std::string gpus = site::bind_gpus(comm.rank(), gpu); !gpus.empty())
       std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
+    worker_devices = site::visible_devices(gpu);  // [gpu2] for the hello: the store's per-task device
     shells = std::make_unique<shell::ShellSet>(config, progress);
     // After the interpreters start (they must not take these over): a Ctrl-C, a scheduler's TERM or a
     // USR1 asks the running model to stop; this rank lives on to report it.
@@ -374,6 +385,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   };
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
+  worker_options.devices = worker_devices;  // [gpu2]
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
   balancer::run_worker(comm, execute, worker_options);
   return 0;
