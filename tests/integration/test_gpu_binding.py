@@ -1,7 +1,11 @@
 """GPU binding at rank start, under real mpiexec: with the variables a site's job.sh exports, each worker's
 model sees only its own GPU in CUDA_VISIBLE_DEVICES (from its node-local rank, the server counted on the
-first node). No GPU is needed: the variables are what is checked (the server's empty binding is a unit test)."""
+first node). No GPU is needed: the variables are what is checked (the server's empty binding is a unit test).
+Each task's device and the GPU telemetry are checked here too, the latter through a stand-in NVML."""
 import json
+import subprocess
+
+from conftest import MODELS
 
 
 def probe_sweep(tmp_path, write_yaml):
@@ -71,3 +75,26 @@ def test_each_task_records_the_device_its_worker_was_bound_to(supervisor, write_
     assert '<section id="gpus">' in page and "tasks done" in page
     for t in tasks:
         assert f"{t['host']} gpu {devices[t['id']]}" in page
+
+
+def test_gpu_telemetry_samples_each_node_once(supervisor, write_yaml, tmp_path, monkeypatch):
+    """GPU telemetry end to end with a stand-in NVML (tests/integration/models/fake_nvml.c): on one node the
+    server samples it and its workers do not (on other nodes the worker of local rank 0 would), so every
+    reading comes from one process that is no worker, with the node's host."""
+    lib = tmp_path / "libfake-nvml.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(MODELS / "fake_nvml.c")], check=True,
+                   timeout=120)
+    wf = probe_sweep(tmp_path, write_yaml)
+    monkeypatch.setenv("SV_NVML_LIBRARY", str(lib))
+    monkeypatch.setenv("SV_GPU_SAMPLE_S", "0.2")
+    run = supervisor("run", wf)
+    assert run.returncode == 0, run.stderr
+    with run.db() as con:
+        samples = con.execute("SELECT host, gpu, uuid, busy, memory_used FROM gpu_samples").fetchall()
+        worker_pids = {pid for (pid,) in con.execute("SELECT pid FROM workers")}
+        (host,), = con.execute("SELECT host FROM sessions").fetchall()
+    assert samples, "no GPU readings recorded"
+    assert {(s["host"], s["gpu"], s["busy"]) for s in samples} == {(host, 0, 0.4), (host, 1, 0.6)}
+    assert {s["memory_used"] for s in samples if s["gpu"] == 1} == {2 << 30}
+    samplers = {int(s["uuid"].split("-")[2]) for s in samples}
+    assert len(samplers) == 1 and not samplers & worker_pids, (samplers, worker_pids)
