@@ -2,7 +2,8 @@
 # On a GPU machine that is not Debian (the lent H200: Ubuntu 24.04, a venv python3, no R, no sqlite3.h):
 # configure with the venv's Python, -DSV_WITH_R=OFF and a carried SQLite prefix, build, install to a
 # prefix, check the install tree from outside the checkout, then run benchmarks/gpu_packing.py.
-#   bash benchmarks/gpu_device_run.sh RUNS [TASKS]     (RUNS as gpu_packing.py --runs; results in $OUT)
+#   bash benchmarks/gpu_device_run.sh RUNS [TASKS [EXTRA]]  (RUNS as gpu_packing.py --runs; EXTRA: more of
+#   its options, e.g. --uno-files; results in $OUT)
 # SKIP_SMOKE=1 goes straight from the install to the benchmark (a second call).
 # The SQLite prefix: Debian 12's libsqlite3-dev and libsqlite3-0 unpacked with `dpkg -x` into .sqlite/
 # (README: Building where sqlite3.h is missing), named in the device tool's `carry`.
@@ -12,6 +13,7 @@ out="${OUT:-/tmp/sv-device-out}"
 mkdir -p "$out"
 runs="${1:-sup:16,bare:16}"
 tasks="${2:-96}"
+extra="${3:-}"
 build="$root/build-device"
 prefix="/opt/sv-install"
 py="$(command -v python3)"
@@ -38,7 +40,7 @@ grep -E "Embedded R|SQLite|Python3|error" "$log" | head -20
 sv="$prefix/bin/supervisor"
 
 if [ "${SKIP_SMOKE:-0}" = 1 ]; then
-  python3 "$root/benchmarks/gpu_packing.py" --binary "$sv" --runs "$runs" --tasks "$tasks" --out "$out/gpu_packing.json"
+  python3 "$root/benchmarks/gpu_packing.py" --binary "$sv" --runs "$runs" --tasks "$tasks" $extra --out "$out/gpu_packing.json"
   exit $?
 fi
 echo "== install tree, from outside the checkout"
@@ -75,5 +77,5 @@ cp "$work/smoke/supervisor.db" "$out/smoke.db" 2>/dev/null
 "$sv" report "$work/smoke" --out "$out/smoke-report.html" > /dev/null 2>&1 && echo "report: ok" || echo "report: failed"
 
 echo "== benchmark: $runs ($tasks trainings)"
-python3 "$root/benchmarks/gpu_packing.py" --binary "$sv" --runs "$runs" --tasks "$tasks" --out "$out/gpu_packing.json"
+python3 "$root/benchmarks/gpu_packing.py" --binary "$sv" --runs "$runs" --tasks "$tasks" $extra --out "$out/gpu_packing.json"
 echo "== done"

@@ -162,10 +162,13 @@ def run_supervisor(binary, k, n, tmp, mps):
     events = [f"{k_}: {m}" for k_, m in con.execute("SELECT kind, message FROM events")]
     devices = sorted({json.loads(r or "{}").get("visible_devices", "?")
                       for (r,) in con.execute("SELECT result FROM tasks WHERE status='done'")})
+    # The store's own record of each task's device (the workers' hellos), where the binary writes one.
+    store_devices = sorted({d for (d,) in con.execute("SELECT devices FROM task_devices")}) \
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name='task_devices'").fetchone() else None
     con.close()
     return {"done": done, "failed": failed, "first": first, "last": last, "wall_s": wall,
             "store_gpu_busy": busy, "store_gpu_samples": samples, "events": events,
-            "visible_devices": devices, "stderr_tail": proc.stderr[-600:]}
+            "visible_devices": devices, "store_task_devices": store_devices, "stderr_tail": proc.stderr[-600:]}
 
 
 def machine_facts():
@@ -189,8 +192,13 @@ def main():
     ap.add_argument("--runs", default="sup:16,bare:16,sup-mps:16,bare-mps:16,sup:8,sup:4,sup:2,sup:1",
                     help="comma list of MODE:K[:TASKS], MODE one of sup, sup-mps, bare, bare-mps")
     ap.add_argument("--tasks", type=int, default=96)
+    ap.add_argument("--uno-files", action="store_true",
+                    help="keep the uno example's own checkpoint and weights files (checkpoint_every 1, "
+                         "save_weights, patience 5) instead of turning them off")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    if args.uno_files:
+        PARAMS.update(checkpoint_every=1, save_weights=True, patience=5)
     binary = pathlib.Path(args.binary).resolve()
     python_root = binary.parent.parent / "share" / "supervisor" / "python"
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="gpu-packing-"))

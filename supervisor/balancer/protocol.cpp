@@ -65,6 +65,7 @@ struct EncodeVisitor {
     w.pod(MsgType::hello);
     w.pod(m.pid);
     w.str(m.host);
+    w.str(m.devices);  // [gpu2]
   }
   void operator()(const TaskMsg& m) { append_task(out, m.task_id, m.model, m.attempt, m.node_id, m.params); }
   void operator()(const ResultMsg& m) {
@@ -94,6 +95,10 @@ struct EncodeVisitor {
   void operator()(const FatalMsg& m) {
     w.pod(MsgType::fatal);
     w.str(m.message);
+  }
+  void operator()(const GpuSamplesMsg& m) {  // [gpu2]
+    w.pod(MsgType::gpu_samples);
+    w.str(m.payload);
   }
 };
 
@@ -134,6 +139,7 @@ Message decode_body(Reader& r) {
       HelloMsg m;
       m.pid = r.pod<std::int64_t>();
       m.host = r.str();
+      m.devices = r.str();  // [gpu2]
       return m;
     }
     case MsgType::task: {
@@ -179,6 +185,8 @@ Message decode_body(Reader& r) {
       m.message = r.str();
       return m;
     }
+    case MsgType::gpu_samples:  // [gpu2]
+      return GpuSamplesMsg{r.str()};
   }
   throw core::CommError("unknown message type " + std::to_string(static_cast<int>(type)) +
                         " from a peer rank (mixed supervisor builds in one job?)");

@@ -22,11 +22,13 @@ enum class MsgType : std::uint8_t {
   fatal = 6,     // worker -> server: the worker cannot go on (message); the server stops the job
   heartbeat = 7, // worker -> server: still alive (sent by a thread of its own, also while a task runs)
   retire = 8,    // worker -> server: a task is stuck in this rank for good; give up on the rank
+  gpu_samples = 9,  // [gpu2] worker -> server: its node's GPU readings (the node's leader worker only)
 };
 
 struct HelloMsg {
   std::string host;
   std::int64_t pid = 0;
+  std::string devices;  // [gpu2] the GPUs this worker was bound to (its CUDA_VISIBLE_DEVICES value), "" = none
 };
 
 struct TaskMsg {
@@ -70,8 +72,13 @@ struct RetireMsg {
   std::string message;
 };
 
-using Message =
-    std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg, RetireMsg>;
+// [gpu2] Opaque here: telemetry/sample_wire.hpp encodes and decodes the readings.
+struct GpuSamplesMsg {
+  std::string payload;
+};
+
+using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg,
+                             RetireMsg, GpuSamplesMsg>;
 
 /// Writes the encoding of `m` to `out` (cleared first).
 void encode(const Message& m, std::string& out);

@@ -57,7 +57,7 @@ std::string wait_for_message(Comm& comm, Backoff& backoff) {
 
 std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOptions& options) {
   std::string out;
-  encode(HelloMsg{options.host, static_cast<std::int64_t>(getpid())}, out);
+  encode(HelloMsg{options.host, static_cast<std::int64_t>(getpid()), options.devices}, out);  // [gpu2] devices
   comm.send(kServer, out);
   out.clear();
 

@@ -18,6 +18,7 @@ struct WorkerOptions {
   // runs (0 = no heartbeats). The Comm must allow a send from that thread.
   double heartbeat_s = 0;
   std::string host;
+  std::string devices;  // [gpu2] the GPUs this rank was bound to, for its hello ("" = none)
 };
 
 using TaskExecutor = std::function<ResultMsg(const TaskMsg&)>;

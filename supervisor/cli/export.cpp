@@ -55,7 +55,7 @@ int cmd_export(const ExportArgs& args) {
     throw core::UsageError("--format " + args.format + ": expected csv or json");
   auto store = store::Store::open(db, store::OpenMode::read_only);
   const store::RunInfo run = store->run();
-  const Table tasks = tasks_table(store->tasks());
+  const Table tasks = tasks_table(store->tasks(), store->task_devices());
   const Table metrics = metrics_table(store->metrics());
   const bool to_stdout = args.out == "-";
 

@@ -37,9 +37,9 @@ Json parse_or_text(const std::string& text) {
 
 }  // namespace
 
-Table tasks_table(const std::vector<store::TaskRow>& tasks) {
+Table tasks_table(const std::vector<store::TaskRow>& tasks, const TaskDevices& devices) {
   static const std::vector<std::string> fixed = {
-      "task_id",       "node_id",    "status",   "objective",  "attempts",   "worker", "host", "model",
+      "task_id",       "node_id",    "status",   "objective",  "attempts",   "worker", "host", "device", "model",
       "submit_time", "dispatch_time", "start_time", "end_time", "duration_s", "error"};
   KeyColumns params("param."), results("result.");
   struct Cells {
@@ -79,13 +79,15 @@ Table tasks_table(const std::vector<store::TaskRow>& tasks) {
     row[4] = task.attempts;
     row[5] = task.worker >= 0 ? Json(task.worker) : Json(nullptr);
     row[6] = task.host.empty() ? Json(nullptr) : Json(task.host);
-    row[7] = task.model;
-    row[8] = time_cell(task.submit_time);
-    row[9] = time_cell(task.dispatch_time);
-    row[10] = time_cell(task.start_time);
-    row[11] = time_cell(task.end_time);
-    row[12] = duration >= 0 ? Json(duration) : Json(nullptr);
-    row[13] = task.error.empty() ? Json(nullptr) : Json(task.error.substr(0, task.error.find('\n')));
+    auto device = devices.find(task.id);
+    row[7] = device == devices.end() || device->second.empty() ? Json(nullptr) : Json(device->second);
+    row[8] = task.model;
+    row[9] = time_cell(task.submit_time);
+    row[10] = time_cell(task.dispatch_time);
+    row[11] = time_cell(task.start_time);
+    row[12] = time_cell(task.end_time);
+    row[13] = duration >= 0 ? Json(duration) : Json(nullptr);
+    row[14] = task.error.empty() ? Json(nullptr) : Json(task.error.substr(0, task.error.find('\n')));
     for (auto& [col, v] : cells[i].params) row[p0 + col] = std::move(v);
     for (auto& [col, v] : cells[i].results) row[r0 + col] = std::move(v);
     t.rows.push_back(std::move(row));

@@ -5,6 +5,7 @@
 #pragma once
 #include <ostream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/json_util.hpp"
@@ -17,10 +18,13 @@ struct Table {
   std::vector<std::vector<core::Json>> rows;  // each as long as columns
 };
 
-/// One row per task: task_id, node_id, status, objective, attempts, worker, host, model, submit_time,
-/// dispatch_time, start_time, end_time (seconds since the Unix epoch; null = not yet), duration_s,
-/// error (its first line), then param.* and result.* columns.
-Table tasks_table(const std::vector<store::TaskRow>& tasks);
+/// Task id -> the devices (GPUs) its latest attempt ran on, as Store::task_devices gives them.
+using TaskDevices = std::unordered_map<std::int64_t, std::string>;
+
+/// One row per task: task_id, node_id, status, objective, attempts, worker, host, device (null = none
+/// known), model, submit_time, dispatch_time, start_time, end_time (seconds since the Unix epoch; null =
+/// not yet), duration_s, error (its first line), then param.* and result.* columns.
+Table tasks_table(const std::vector<store::TaskRow>& tasks, const TaskDevices& devices = {});
 
 /// One row per reported epoch: task_id, node_id, attempt, epoch, time, then one column per metric name
 /// (prefixed `metric.` only where a name would clash with those five; an `epoch` metric equal to the row's

@@ -29,6 +29,7 @@
 #include "eq/optimizer.hpp"
 #include "site/gpu_binding.hpp"
 #include "telemetry/gpu_sampler.hpp"
+#include "telemetry/sample_wire.hpp"
 
 namespace fs = std::filesystem;
 
@@ -205,15 +206,13 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   };
   ProgressLine line(std::getenv("SV_PROGRESS_TTY") != nullptr);
   options.on_progress = [&line](const engine::Progress& p) { line.update(p); };
-  if (sampler.active()) {
-    options.on_tick = [&sampler, &store, host = session.host] {
-      std::vector<store::GpuSampleRow> rows;
-      for (auto& t : sampler.take())
-        rows.push_back(store::GpuSampleRow{t.time, host, t.gpu.index, std::move(t.gpu.uuid), t.gpu.busy,
-                                           t.gpu.memory_used, t.gpu.memory_total});
-      store.add_gpu_samples(rows);
-    };
-  }
+  // This node's readings and those each other node's leader worker sends, written every tick.
+  telemetry::SampleInbox gpu_inbox;
+  options.on_gpu_samples = [&gpu_inbox](std::string_view payload) { gpu_inbox.add_payload(payload); };
+  options.on_tick = [&sampler, &store, &gpu_inbox, host = session.host] {
+    gpu_inbox.add(host, sampler.take());
+    gpu_inbox.write_to(store);
+  };
 
   engine::Server server(comm, store, *workflow, options);
   if (!previous.empty()) {

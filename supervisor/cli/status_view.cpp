@@ -18,6 +18,8 @@ using core::Json;
 
 /// Times of 0 mean "not yet" in the store; JSON says so with null.
 Json time_or_null(double t) { return t > 0 ? Json(t) : Json(nullptr); }
+// A task's device as the store has it (its worker's visible GPUs); null when unknown or none.
+Json device_or_null(const std::string& devices) { return devices.empty() ? Json(nullptr) : Json(devices); }
 
 std::string first_line(const std::string& text, std::size_t limit) {
   std::string line = text.substr(0, text.find('\n'));
@@ -73,9 +75,9 @@ Json gpu_status(const std::vector<store::GpuSampleRow>& samples) {
 
 // Keys: run{name, workflow, status, dir, store, spec_path, created, updated, elapsed_s},
 // objective{metric, goal}, counts{pending, running, done, failed, canceled, recorded, expected},
-// rate{finished_per_s, eta_s}, running[{node_id, task_id, worker, host, attempt, started, elapsed_s,
-// epoch, metrics}], running_total, best[{node_id, objective, params, duration_s}],
-// failures[{node_id, attempts, worker, host, error}], failures_total,
+// rate{finished_per_s, eta_s}, running[{node_id, task_id, worker, host, device, attempt, started,
+// elapsed_s, epoch, metrics}], running_total, best[{node_id, objective, params, duration_s}],
+// failures[{node_id, attempts, worker, host, device, error}], failures_total,
 // submissions[{id, time, scheduler, job_id, script, site, resubmits_left}],
 // sessions[{id, started, ended, workers, host, job_id, status}],
 // gpus[{host, gpu, uuid, busy, mean_busy, memory_used, memory_total, samples, time}] (latest reading and
@@ -121,7 +123,8 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
   for (const auto& t : store.tasks_with_status(store::TaskStatus::running, in.running_limit)) {
     double started = t.start_time > 0 ? t.start_time : t.dispatch_time;
     Json r = {{"node_id", t.node_id}, {"task_id", t.id},       {"worker", t.worker},
-              {"host", t.host},       {"attempt", t.attempts}, {"started", time_or_null(started)},
+              {"host", t.host},       {"device", device_or_null(store.task_device(t.id))},
+              {"attempt", t.attempts}, {"started", time_or_null(started)},
               {"elapsed_s", started > 0 ? Json(std::max(0.0, in.now - started)) : Json(nullptr)},
               {"epoch", nullptr},     {"metrics", nullptr}};
     // The latest epoch the model reported for this attempt, if it reports any.
@@ -149,6 +152,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                                {"attempts", t.attempts},
                                {"worker", t.worker >= 0 ? Json(t.worker) : Json(nullptr)},
                                {"host", t.host},
+                               {"device", device_or_null(store.task_device(t.id))},
                                {"error", first_line(t.error, 300)}});
   }
   out["failures_total"] = counts.failed;
@@ -235,13 +239,14 @@ std::string render_status_text(const Json& st) {
   if (!st["running"].empty()) {
     line("running (" + i(st["running_total"]) + "):");
     char buf[512];
-    std::snprintf(buf, sizeof buf, "  %-14s %-7s %-16s %-9s %-8s %s", "node", "worker", "host", "elapsed", "attempt",
-                  "last epoch");
+    std::snprintf(buf, sizeof buf, "  %-14s %-7s %-16s %-7s %-9s %-8s %s", "node", "worker", "host", "device", "elapsed",
+                  "attempt", "last epoch");
     line(buf);
     for (const auto& r : st["running"]) {
       std::string epoch = r["epoch"].is_null() ? "-" : i(r["epoch"]) + " " + clip(r["metrics"].dump(), 60);
-      std::snprintf(buf, sizeof buf, "  %-14s %-7s %-16s %-9s %-8s %s", clip(r["node_id"].get<std::string>(), 14).c_str(),
+      std::snprintf(buf, sizeof buf, "  %-14s %-7s %-16s %-7s %-9s %-8s %s", clip(r["node_id"].get<std::string>(), 14).c_str(),
                     i(r["worker"]).c_str(), clip(r["host"].get<std::string>(), 16).c_str(),
+                    r.value("device", Json()).is_null() ? "-" : clip(r["device"].get<std::string>(), 7).c_str(),
                     r["elapsed_s"].is_null() ? "-" : core::format_duration(r["elapsed_s"].get<double>()).c_str(),
                     i(r["attempt"]).c_str(), epoch.c_str());
       line(buf);
@@ -271,6 +276,7 @@ std::string render_status_text(const Json& st) {
     line("failures (" + i(st["failures_total"]) + "):");
     for (const auto& f : st["failures"]) {
       std::string where = f["worker"].is_null() ? "" : " on worker " + i(f["worker"]);
+      if (!f.value("device", Json()).is_null()) where += " (gpu " + f["device"].get<std::string>() + ")";
       line("  " + f["node_id"].get<std::string>() + " (attempts " + i(f["attempts"]) + where + "): " +
            clip(f["error"].get<std::string>(), 150));
     }

@@ -13,6 +13,8 @@
 #include "shell/shell.hpp"
 #include "shell/shell_config.hpp"
 #include "site/gpu_binding.hpp"
+#include "telemetry/gpu_sampler.hpp"
+#include "telemetry/sample_wire.hpp"
 
 namespace sv::cli {
 
@@ -26,12 +28,24 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     comm.send(0, balancer::encode(balancer::ProgressMsg{task_id, core::wall_now(), std::string(payload)}));
   };
   std::unique_ptr<shell::ShellSet> shells;
+  std::unique_ptr<telemetry::GpuSampler> node_sampler;
+  std::string worker_devices;
   try {
     // Before any interpreter starts: this worker sees only its own GPUs (the workflow's resources, or
     // SV_GPUS_PER_WORKER and friends from job.sh).
     auto gpu = site::gpu_settings(spec.resources.gpu, [](const char* n) { return std::getenv(n); });
+    // A node's leader worker samples the node's GPUs (those the launcher gave, read before the binding
+    // below hides them) and sends the readings to rank 0 from the sampler's thread, which needs the second
+    // MPI thread heartbeats need.
+    if (heartbeats && telemetry::samples_its_node(comm.rank(), site::local_rank_from_env([](const char* n) { return std::getenv(n); })))
+      node_sampler = std::make_unique<telemetry::GpuSampler>(
+          telemetry::Nvml::load(), telemetry::visible_gpu_indices(std::getenv("CUDA_VISIBLE_DEVICES")),
+          telemetry::sample_interval_from_env(), [&comm, host = config.host](std::vector<telemetry::TimedReading> r) {
+            comm.send(0, balancer::encode(balancer::GpuSamplesMsg{telemetry::encode_readings(host, r)}));
+          });
     if (std::string gpus = site::bind_gpus(comm.rank(), gpu); !gpus.empty())
       std::fprintf(stderr, "supervisor: %s\n", gpus.c_str());
+    worker_devices = site::visible_devices(gpu);  // for the hello: the store's per-task device
     shells = std::make_unique<shell::ShellSet>(config, progress);
     // After the interpreters start (they must not take these over): a Ctrl-C, a scheduler's TERM or a
     // USR1 asks the running model to stop; this rank lives on to report it.
@@ -59,6 +73,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   };
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
+  worker_options.devices = worker_devices;
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
   balancer::run_worker(comm, execute, worker_options);
   return 0;

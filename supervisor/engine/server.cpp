@@ -60,6 +60,8 @@ void Server::on_message(int source, std::string_view bytes) {
       on_fatal(source, *f);
     } else if (auto* r = std::get_if<balancer::RetireMsg>(&m)) {
       on_retire(source, *r);
+    } else if (auto* g = std::get_if<balancer::GpuSamplesMsg>(&m)) {  // [gpu2] another node's GPU readings
+      if (options_.on_gpu_samples) options_.on_gpu_samples(g->payload);
     } else if (std::holds_alternative<balancer::HeartbeatMsg>(m)) {
       // last_heard_ is all a heartbeat is for
     } else {
@@ -73,6 +75,7 @@ void Server::on_hello(int worker, const balancer::HelloMsg& m) {
     hosts_[worker] = m.host;
     pids_[worker] = m.pid;
   }
+  store_.add_worker(store::WorkerRow{0, worker, m.host, m.pid, m.devices, core::wall_now()});  // [gpu2] its device
   balancer_.on_worker_joined(worker);
 }
 

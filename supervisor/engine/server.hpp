@@ -56,6 +56,9 @@ struct ServerOptions {
   // Called about once a second on the server's thread, and once at the end: the place for other writes
   // to the store that the loop owns (GPU samples, cli/run.cpp).
   std::function<void()> on_tick;
+  // [gpu2] A node leader worker's GPU readings (balancer::GpuSamplesMsg's payload); they go to the store
+  // with the next on_tick (telemetry::SampleInbox, cli/run.cpp).
+  std::function<void(std::string_view payload)> on_gpu_samples;
 };
 
 struct RunOutcome {

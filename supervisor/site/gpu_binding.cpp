@@ -108,6 +108,11 @@ std::optional<int> local_rank_from_env(const std::function<const char*(const cha
   return std::nullopt;
 }
 
+std::string visible_devices(const std::optional<GpuSettings>& settings) {
+  const char* value = std::getenv(settings ? settings->variable.c_str() : "CUDA_VISIBLE_DEVICES");
+  return value ? value : "";
+}
+
 std::string bind_gpus(int global_rank, const std::optional<GpuSettings>& settings) {
   auto env = [](const char* name) -> const char* { return std::getenv(name); };
   if (!settings) return "";

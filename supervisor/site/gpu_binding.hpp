@@ -57,6 +57,10 @@ std::optional<GpuSettings> gpu_settings(const spec::GpuPlacement& placement,
 /// PALS_LOCAL_RANKID, JSM_NAMESPACE_LOCAL_RANK, SLURM_LOCALID that is set; nullopt when none is.
 std::optional<int> local_rank_from_env(const std::function<const char*(const char*)>& getenv);
 
+/// The GPUs this process may see as its binding's variable (CUDA_VISIBLE_DEVICES by default) holds them
+/// now: a worker's device, recorded in the store from its hello. "" when the variable is unset.
+std::string visible_devices(const std::optional<GpuSettings>& settings);
+
 /// At rank start: applies the binding to this process's environment when the job asked for one
 /// (`settings`, from gpu_settings). Returns a one-line description for the log, or "" when nothing was done.
 std::string bind_gpus(int global_rank, const std::optional<GpuSettings>& settings);

@@ -1,6 +1,7 @@
 // The gpu_samples table: GPU busy fraction and memory over time, per host and GPU. It is created by the
 // first write rather than with the schema, so a store of a run that saw no GPU has no such table, and a
 // store made before the table existed gains it on resume; readers treat "no table" as "no samples".
+#include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
 
@@ -23,36 +24,20 @@ void Store::add_gpu_samples(const std::vector<GpuSampleRow>& rows) {
                    "INSERT INTO gpu_samples(time, host, gpu, uuid, busy, memory_used, memory_total) "
                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const auto& r : rows) {
-    insert.bind_double(1, r.time);
-    insert.bind_text(2, r.host);
-    insert.bind_int(3, r.gpu);
-    insert.bind_text(4, r.uuid);
-    insert.bind_double(5, r.busy);
-    insert.bind_int(6, r.memory_used);
-    insert.bind_int(7, r.memory_total);
+    insert.bind_row(r.time, r.host, r.gpu, r.uuid, r.busy, r.memory_used, r.memory_total);
     insert.execute();
   }
   tx.commit();
 }
 
 std::vector<GpuSampleRow> Store::gpu_samples() const {
-  Statement has(conn(), path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpu_samples'");
-  if (!has.step()) return {};
+  if (!detail::has_table(conn(), path_, "gpu_samples")) return {};
   Statement q(conn(), path_,
               "SELECT time, host, gpu, uuid, busy, memory_used, memory_total FROM gpu_samples ORDER BY time, id");
-  std::vector<GpuSampleRow> out;
-  while (q.step()) {
-    GpuSampleRow r;
-    r.time = q.column_double(0);
-    r.host = q.column_text(1);
-    r.gpu = static_cast<int>(q.column_int(2));
-    r.uuid = q.column_text(3);
-    r.busy = q.column_double(4);
-    r.memory_used = q.column_int(5);
-    r.memory_total = q.column_int(6);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return detail::read_rows(q, [](const Statement& r) {
+    return GpuSampleRow{r.column_double(0), r.column_text(1), static_cast<int>(r.column_int(2)), r.column_text(3),
+                        r.column_double(4), r.column_int(5),  r.column_int(6)};
+  });
 }
 
 }  // namespace sv::store

@@ -136,6 +136,12 @@ bool has_column(sqlite3* db, const std::string& path, const char* table, const c
   return q.step();
 }
 
+bool has_table(sqlite3* db, const std::string& path, const char* table) {
+  Statement q(db, path, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1");
+  q.bind_static_text(1, table);
+  return q.step();
+}
+
 void migrate_schema(sqlite3* db, const std::string& path, int version) {
   if (version >= kSchemaVersion) return;
   Transaction tx(db, path);

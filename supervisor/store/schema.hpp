@@ -25,4 +25,8 @@ void migrate_schema(sqlite3* db, const std::string& path, int version);
 /// True when `table` has `column` (a store of an older version may lack a newer column).
 bool has_column(sqlite3* db, const std::string& path, const char* table, const char* column);
 
+/// True when the store has `table` (or view): the tables made by their first write (gpu_samples, workers)
+/// and those a store of an older version may lack (submissions).
+bool has_table(sqlite3* db, const std::string& path, const char* table);
+
 }  // namespace sv::store::detail

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -51,11 +53,40 @@ class Statement {
   std::string column_text(int column) const;  // NULL reads as ""
   std::optional<double> column_optional(int column) const;
 
+  /// Binds `values` to parameters 1, 2, ... by type (integers, double, std::string, optional<double>):
+  /// one call per row for an INSERT whose parameters follow a row struct's fields.
+  template <class... Values>
+  void bind_row(const Values&... values) {
+    int index = 0;
+    (bind_value(++index, values), ...);
+  }
+
  private:
+  template <class T>
+  void bind_value(int index, const T& value) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      bind_text(index, value);
+    } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+      bind_optional(index, value);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      bind_double(index, value);
+    } else {
+      static_assert(std::is_integral_v<T>, "bind_row binds integers, doubles, strings and optional doubles");
+      bind_int(index, static_cast<std::int64_t>(value));
+    }
+  }
   sqlite3* db_;
   std::string path_;  // for error messages
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+/// Steps `q` to its end and returns read(q) for each row: the loop of every multi-row read.
+template <class Read>
+auto read_rows(Statement& q, Read read) {
+  std::vector<std::decay_t<decltype(read(q))>> rows;
+  while (q.step()) rows.push_back(read(q));
+  return rows;
+}
 
 /// `BEGIN IMMEDIATE` on construction (takes the write lock up front, so a read-then-write never fails
 /// with "database is locked" halfway); ROLLBACK on destruction unless commit() succeeded.

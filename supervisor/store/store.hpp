@@ -87,8 +87,8 @@ struct EventRow {
   std::string message;
 };
 
-/// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
-/// One reading of one GPU (cli/server_rank.cpp samples rank 0's node through telemetry::GpuSampler). The table
+/// One reading of one GPU (cli/server_rank.cpp samples rank 0's node through telemetry::GpuSampler, and each
+/// other node's leader worker sends its own). The table
 /// gpu_samples is made on the first write, so runs without GPUs have none (store/gpu_samples.cpp).
 struct GpuSampleRow {
   double time = 0;
@@ -100,6 +100,18 @@ struct GpuSampleRow {
   std::int64_t memory_total = 0;  // bytes
 };
 
+/// One worker rank of one session, from its hello (store/workers.cpp): where it ran and the GPUs it was
+/// given. A task's device is its worker's `devices` in the session that dispatched it (task_devices).
+struct WorkerRow {
+  std::int64_t session = 0;  // sessions.id; 0 when writing = the latest session (this job's)
+  int rank = 0;
+  std::string host;
+  std::int64_t pid = 0;
+  std::string devices;  // the worker's CUDA_VISIBLE_DEVICES (or AMD equivalent) value, "" when none was set
+  double time = 0;      // when its hello arrived
+};
+
+/// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
 struct SubmissionRow {
   std::int64_t id = 0;
   double time = 0;
@@ -150,6 +162,8 @@ class Store {
   std::int64_t add_submission(const SubmissionRow& s);  // immediate commit; returns its id
   /// Appends GPU readings in one transaction (immediate commit, a few rows every few seconds).
   void add_gpu_samples(const std::vector<GpuSampleRow>& rows);
+  /// Records a worker's hello (immediate commit: once per worker and session, never per task).
+  void add_worker(const WorkerRow& row);
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
@@ -182,6 +196,11 @@ class Store {
   std::vector<EventRow> events() const;                        // in the order they were added
   std::vector<SubmissionRow> submissions() const;              // in the order they were made
   std::vector<GpuSampleRow> gpu_samples() const;               // by time; empty when the run saw no GPU
+  std::vector<WorkerRow> workers() const;                      // by session, rank; empty before any hello
+  /// Task id -> the devices of the worker that ran its latest attempt (tasks never dispatched, or run by a
+  /// store's sessions from before the workers table, are absent).
+  std::unordered_map<std::int64_t, std::string> task_devices() const;
+  std::string task_device(std::int64_t task_id) const;        // one task's; "" when unknown
   int schema_version() const;
 
  private:

@@ -190,8 +190,7 @@ std::vector<EventRow> Store::events() const {
 
 std::vector<SubmissionRow> Store::submissions() const {
   // A store made before the table existed (version 1 was extended while unreleased) has no submissions.
-  Statement has(conn(), path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'submissions'");
-  if (!has.step()) return {};
+  if (!detail::has_table(conn(), path_, "submissions")) return {};
   Statement q(conn(), path_,
               "SELECT id, time, scheduler, job_id, script, site, resubmits_left FROM submissions ORDER BY id");
   std::vector<SubmissionRow> out;

@@ -42,6 +42,7 @@ class Task:
     result: object     # the model's JSON answer (usually a dict), None when none
     error: str
     result_seq: int = 0  # order in which the server took final results; 0 when the store predates it
+    device: str = ""  # the GPUs its worker was bound to (store view task_devices); "" when unknown
 
     @property
     def duration(self):
@@ -201,7 +202,7 @@ def connect_read_only(db_path):
 
 
 def _table_names(con):
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
 
 
 def _columns(con, table):
@@ -250,6 +251,11 @@ def _read(con, run_dir, db):
             submit_time=r["submit_time"], dispatch_time=r["dispatch_time"], start_time=r["start_time"],
             end_time=r["end_time"], objective=r["objective"], result=_json(r["result"]), error=r["error"],
             result_seq=r["result_seq"]))
+    # Made with the workers table by the first worker's hello (supervisor/store/workers.cpp).
+    if "task_devices" in tables:
+        devices = dict(con.execute("SELECT task_id, devices FROM task_devices").fetchall())
+        for t in tasks:
+            t.device = devices.get(t.id, "")
     metrics = []
     if "metrics" in tables:
         for r in con.execute("SELECT task_id, node_id, attempt, epoch, time, metrics FROM metrics "

@@ -1,6 +1,6 @@
 """GPUs: each GPU's busy fraction over time (the supervisor's NVML samples, store table gpu_samples) drawn
-beside the number of models running, and each GPU's mean busy fraction and peak memory. Absent for a run
-that saw no GPU."""
+beside the number of models running, each GPU's mean busy fraction and peak memory, and the tasks each
+device ran (the GPUs their workers were bound to). Absent for a run that saw no GPU and bound none."""
 import numpy as np
 
 from .. import markup as m
@@ -11,8 +11,9 @@ from .utilization import concurrency, intervals, time_unit
 
 @section("gpus", "GPUs", order=25)
 def render(run):
+    per_device = device_table(run)
     if not run.gpu_samples:
-        return None
+        return per_device
     t0 = run.t0
     by_gpu = {}
     for s in run.gpu_samples:
@@ -46,4 +47,22 @@ def render(run):
              f"{max(x['memory_used'] for x in r) / gib:.1f} of {r[-1]['memory_total'] / gib:.1f} GiB"]
             for (host, gpu), r in sorted(by_gpu.items())]
     return "\n".join([m.table(["GPU", "samples", "mean busy", "peak memory"], rows, numeric=(1, 2)),
-                      plots.embed(fig, "GPU busy over time")])
+                      plots.embed(fig, "GPU busy over time")] + ([per_device] if per_device else []))
+
+
+def device_table(run):
+    """Tasks per (host, device) their latest attempt ran on; None when no task has a device."""
+    by_device = {}
+    for t in run.tasks:
+        if t.device:
+            by_device.setdefault((t.host, t.device), []).append(t)
+    if not by_device:
+        return None
+    rows = []
+    for (host, device), tasks in sorted(by_device.items()):
+        durations = [t.duration for t in tasks if t.status == "done" and t.duration is not None]
+        rows.append([f"{host} gpu {device}", sum(t.status == "done" for t in tasks),
+                     sum(t.status == "failed" for t in tasks),
+                     f"{np.mean(durations):.1f}" if durations else "–"])
+    return m.table(["device (worker's visible GPUs)", "tasks done", "failed", "mean s per task"], rows,
+                   numeric=(1, 2, 3))

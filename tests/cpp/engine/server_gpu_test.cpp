@@ -1,0 +1,87 @@
+// The server's two GPU hooks, over an in-memory Comm with a real store: a worker's hello records the
+// devices it was bound to (so each task it runs shows them), and another node's GPU readings go to
+// ServerOptions::on_gpu_samples.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "../support/test_comm.hpp"
+#include "balancer/protocol.hpp"
+#include "engine/server.hpp"
+#include "engine/sweep.hpp"
+#include "store/store.hpp"
+
+using namespace sv;
+using namespace sv::engine;
+
+namespace {
+std::unique_ptr<store::Store> temp_store() {
+  char tmpl[] = "/tmp/sv-server-gpu-test-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  store::RunInfo info;
+  info.name = "t";
+  info.status = "running";
+  auto s = store::Store::create(dir + "/supervisor.db", info);
+  store::SessionInfo session;
+  session.started = 1;  // before any dispatch
+  s->begin_session(session);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a task records the device of the worker that ran it, from the worker's hello", "[engine][gpu]") {
+  auto net = std::make_shared<test::Network>(3);
+  test::TestComm server_comm(net, 0), w1(net, 1), w2(net, 2);
+  auto store = temp_store();
+  SweepWorkflow wf(std::vector<core::Json>{core::Json{{"x", 1}}, core::Json{{"x", 2}}});
+  Server s(server_comm, *store, wf, ServerOptions{});
+  s.start();
+  s.on_message(1, balancer::encode(balancer::HelloMsg{"node1", 11, "2"}));
+  s.on_message(2, balancer::encode(balancer::HelloMsg{"node1", 12, "3"}));
+  for (int round = 0; round < 100 && !s.finished(); ++round) {
+    s.pump();
+    for (auto* w : {&w1, &w2}) {
+      int src;
+      std::string bytes;
+      while (w->try_receive(src, bytes)) {
+        balancer::decode_each(bytes, [&](balancer::Message&& m) {
+          if (auto* t = std::get_if<balancer::TaskMsg>(&m)) {
+            balancer::ResultMsg r;
+            r.task_id = t->task_id;
+            r.result = "{}";
+            r.start_time = 2;
+            r.end_time = 3;
+            w->send(0, balancer::encode(r));
+          }
+        });
+      }
+    }
+    int src;
+    std::string bytes;
+    while (server_comm.try_receive(src, bytes)) s.on_message(src, bytes);
+  }
+  REQUIRE(s.finished());
+  s.flush();
+  auto workers = store->workers();
+  REQUIRE(workers.size() == 2);
+  CHECK(workers[0].devices == "2");
+  CHECK(workers[1].pid == 12);
+  auto devices = store->task_devices();
+  REQUIRE(devices.size() == 2);
+  for (const auto& t : store->tasks()) CHECK(devices.at(t.id) == (t.worker == 1 ? "2" : "3"));
+}
+
+TEST_CASE("another node's GPU readings reach on_gpu_samples as sent", "[engine][gpu]") {
+  auto net = std::make_shared<test::Network>(2);
+  test::TestComm server_comm(net, 0);
+  auto store = temp_store();
+  SweepWorkflow wf(std::vector<core::Json>{core::Json{{"x", 1}}});
+  std::vector<std::string> got;
+  ServerOptions options;
+  options.on_gpu_samples = [&got](std::string_view payload) { got.emplace_back(payload); };
+  Server s(server_comm, *store, wf, options);
+  s.start();
+  s.on_message(1, balancer::encode(balancer::GpuSamplesMsg{R"({"host":"node2","rows":[]})"}));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == R"({"host":"node2","rows":[]})");
+}
