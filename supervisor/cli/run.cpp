@@ -16,6 +16,7 @@
 #include <fstream>
 #include <optional>
 
+#include "balancer/liveness.hpp"
 #include "balancer/mpi_comm.hpp"
 #include "balancer/worker_loop.hpp"
 #include "cli/commands.hpp"
@@ -123,6 +124,7 @@ struct StartMessage {
   std::string error;
   std::string spec_text, spec_path, source_dir, out_dir;
   double drain_at = 0, stop_at = 0;  // walltime drain (wall clock), 0 = none
+  std::string liveness;  // cluster2 hook: rank 0's liveness address (balancer/liveness.hpp), "" = none
 };
 
 void broadcast(StartMessage& plan, int rank) {
@@ -130,7 +132,7 @@ void broadcast(StartMessage& plan, int rank) {
   if (rank == 0)
     j = {{"ok", plan.ok},           {"error", plan.error},         {"spec_text", plan.spec_text},
          {"spec_path", plan.spec_path}, {"source_dir", plan.source_dir}, {"out_dir", plan.out_dir},
-         {"drain_at", plan.drain_at}, {"stop_at", plan.stop_at}};
+         {"drain_at", plan.drain_at}, {"stop_at", plan.stop_at}, {"liveness", plan.liveness}};
   std::string bytes = rank == 0 ? j.dump() : "";
   unsigned long long n = bytes.size();
   MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
@@ -146,6 +148,7 @@ void broadcast(StartMessage& plan, int rank) {
     plan.out_dir = j["out_dir"];
     plan.drain_at = j["drain_at"];
     plan.stop_at = j["stop_at"];
+    plan.liveness = j["liveness"];
   }
 }
 
@@ -213,7 +216,7 @@ std::unique_ptr<store::Store> open_run(const JobPlan& plan, std::vector<store::T
 // give that, workers are never declared lost (a dead rank still ends the job, which resume covers).
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
                const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start,
-               const ThreadSupport& heartbeats, bool& abort_job) {
+               const ThreadSupport& heartbeats, bool& abort_job, balancer::LivenessServer* liveness) {
   store::SessionInfo session;
   session.started = core::wall_now();
   session.workers = comm.size() - 1;
@@ -253,6 +256,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.stop_at = start.stop_at;
   if (heartbeats.available && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
   options.drain_grace_s = spec.resources.drain_grace_s;
+  if (liveness) options.dropped_workers = [liveness] { return liveness->poll(); };  // cluster2 hook
   options.drain_requested = [] {
     int sig = drain_signal().load(std::memory_order_relaxed);
     return sig ? "signal drain (" + signal_name(sig) + ")" : std::string();
@@ -438,6 +442,7 @@ int run_in_mpi(const RunArgs& args) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
 
   StartMessage start;
+  std::unique_ptr<balancer::LivenessServer> liveness;  // cluster2 hook: rank 0's end of the liveness channel
   std::unique_ptr<store::Store> store;
   std::vector<store::TaskRow> previous;
   spec::WorkflowSpec spec;
@@ -456,6 +461,17 @@ int run_in_mpi(const RunArgs& args) {
         if (margin >= args.walltime_s) margin = args.walltime_s / 2;
         start.drain_at = core::wall_now() + args.walltime_s - margin;
         start.stop_at = core::wall_now() + args.walltime_s - margin / 4;
+      }
+      // cluster2 hook: workers' liveness connections, unless the workflow never declares workers lost.
+      if (spec.resources.lost_after_s > 0) {
+        try {
+          liveness = std::make_unique<balancer::LivenessServer>();
+          start.liveness = liveness->address();
+        } catch (const core::CommError& e) {
+          std::string why = std::string(e.what()) + "; a dead node is noticed after resources.lost_after_s";
+          store->add_event("liveness", why, core::wall_now());
+          std::fprintf(stderr, "supervisor: %s\n", why.c_str());
+        }
       }
       start.ok = true;
       start.out_dir = plan.out_dir;
@@ -488,9 +504,12 @@ int run_in_mpi(const RunArgs& args) {
   int code = 0;
   {
     balancer::MpiComm comm;
+    // cluster2 hook: a worker rank holds its liveness connection to rank 0 for the whole job.
+    std::optional<balancer::LivenessClient> alive;
+    if (rank != 0 && !start.liveness.empty()) alive.emplace(start.liveness, rank);
     try {
       code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(previous), start, heartbeats,
-                                    abort_job)
+                                    abort_job, liveness.get())
                        : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats.available);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.

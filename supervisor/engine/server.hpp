@@ -56,6 +56,9 @@ struct ServerOptions {
   // Called about once a second on the server's thread, and once at the end: the place for other writes
   // to the store that the loop owns (GPU samples, cli/run.cpp).
   std::function<void()> on_tick;
+  // cluster2 hook: polled about once a second; worker ranks whose liveness connection to the server ended
+  // (balancer/liveness.hpp), with why. They are lost at once, without waiting for lost_after_s.
+  std::function<std::vector<std::pair<int, std::string>>()> dropped_workers;
 };
 
 struct RunOutcome {
