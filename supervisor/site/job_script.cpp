@@ -62,6 +62,9 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       d.push_back("--output=" + run + "/job-%j.out");
       // The warning ahead of the time limit, to the batch shell (B:), which passes it on: every rank drains.
       d.push_back("--signal=B:USR1@" + std::to_string(warning_signal_s(walltime)));
+      // A chain's successor is queued behind this job; Slurm's own requeue on a node failure would hold
+      // the job (and so the successor) until every node it asked for is back.
+      if (req.resubmits > 0) d.push_back("--no-requeue");
       break;
     case Scheduler::lsf:
       d.push_back("-J " + req.job_name);
@@ -271,7 +274,10 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
     s << "trap sv_forward TERM USR1 INT\n";
   }
   const std::string launch = launch_text(site, l);
-  s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";
+  // A job Slurm requeued (a node failure, preemption) runs this script again: it resumes.
+  s << (site.scheduler == Scheduler::slurm
+            ? "if [ \"${SV_JOB_MODE:-run}\" = resume ] || [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then\n"
+            : "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n");
   s << "  " << launch << ' ' << binary << " resume " << run_dir << bg;
   s << "else\n";
   s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir << bg;

@@ -6,6 +6,7 @@
 #SBATCH --account=m1234_g
 #SBATCH --output=/scratch/user/runs/campaign/job-%j.out
 #SBATCH --signal=B:USR1@300
+#SBATCH --no-requeue
 #SBATCH -C gpu
 #SBATCH -q regular
 #SBATCH --gpus-per-node=4
@@ -45,7 +46,7 @@ sv_ranks=$((sv_nodes * 4 + 1))
 sv_launcher=
 sv_forward() { if [ -n "$sv_launcher" ]; then kill -USR1 "$sv_launcher" 2>/dev/null; fi; }
 trap sv_forward TERM USR1 INT
-if [ "${SV_JOB_MODE:-run}" = resume ]; then
+if [ "${SV_JOB_MODE:-run}" = resume ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
   srun -N "$sv_nodes" -n "$sv_ranks" --cpus-per-task=24 --cpu-bind=cores /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign &
 else
   srun -N "$sv_nodes" -n "$sv_ranks" --cpus-per-task=24 --cpu-bind=cores /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign &
