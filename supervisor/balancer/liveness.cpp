@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ namespace sv::balancer {
 
 namespace {
 
-constexpr int kConnectTimeoutMs = 2000;  // per address, when a worker connects
+constexpr int kConnectTimeoutMs = 5000;  // per address, when a worker connects
 constexpr std::size_t kMaxHello = 128;
 
 // Keepalive on both ends: a silent peer (dead node, cut link) ends the connection with ETIMEDOUT after
@@ -91,13 +92,19 @@ int connect_to(const std::string& ip, int port) {
 }  // namespace
 
 LivenessServer::LivenessServer() : token_(random_token()) {
+  // One descriptor per worker rank: a job of thousands needs more than the usual soft limit of 1024.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   sockaddr_in any{};
   any.sin_family = AF_INET;
   any.sin_addr.s_addr = htonl(INADDR_ANY);
   socklen_t len = sizeof any;
   if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 ||
-      listen(listen_fd_, 512) != 0 || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&any), &len) != 0) {
+      listen(listen_fd_, SOMAXCONN) != 0 || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&any), &len) != 0) {
     std::string why = std::strerror(errno);
     if (listen_fd_ >= 0) close(listen_fd_);
     throw core::CommError("cannot listen for liveness connections: " + why);
