@@ -112,7 +112,11 @@ int submit_continue(const std::string& dir, const std::string& after, int max_no
                 plural(static_cast<int>(chain.size()), "job").c_str());
     return 0;
   }
-  const ResubmitDecision decision = decide_resubmit(*store);
+  // A job starting a run that no job has started yet (`submitted`) queues its successor whatever the rule
+  // for such runs says about a job that has ended.
+  const ResubmitDecision decision = !after.empty() && status == "submitted"
+                                        ? ResubmitDecision{true, "starting in job " + after}
+                                        : decide_resubmit(*store);
   if (!decision.resubmit) {
     // Recorded, so `status` and whoever reads the store later see why the chain ended here.
     store->add_event("chain", "no successor submitted: run " + decision.reason, core::wall_now());
