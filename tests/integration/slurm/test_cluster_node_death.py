@@ -34,7 +34,7 @@ def test_a_campaign_finishes_on_the_hosts_left_when_one_dies(cluster):
 workflow: sweep
 model: {{kind: python, entry: "cluster_models:quadratic", python_path: ["{MODELS}"], defaults: {{sleep: 1.0}}}}
 sweep: {{grid: {{x: [0, 1, 2, 3, 4, 5], y: [-3, -2, -1, 0]}}}}
-resources: {{workers: 6, heartbeat_s: 1, lost_after_s: 8}}
+resources: {{workers: 6, heartbeat_s: 1, lost_after_s: 600}}
 """)
     run_dir = cluster.run_dir("death")
     proc = cluster.submit(wf, "--site", "local-cluster", "--nodes", 3, "--out", run_dir)
