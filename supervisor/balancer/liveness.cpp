@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "core/errors.hpp"
 
@@ -185,11 +187,28 @@ LivenessClient::LivenessClient(const std::string& address, int rank) {
   if (send(fd_, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
     close(fd_);
     fd_ = -1;
+    return;
   }
+  // Detached: it ends with the process. The server never writes, so any return means the connection ended.
+  std::thread([fd = fd_, rank, leaving = leaving_] {
+    char byte;
+    while (recv(fd, &byte, 1, 0) < 0 && errno == EINTR) {
+    }
+    if (!leaving->load()) std::this_thread::sleep_for(std::chrono::seconds(kServerGoneGraceS));
+    if (leaving->load()) {  // the worker let go of it (its normal end)
+      close(fd);
+      return;
+    }
+    std::fprintf(stderr, "supervisor: rank %d: the server (rank 0) is gone: its liveness connection ended %d s ago; "
+                 "leaving\n", rank, kServerGoneGraceS);
+    std::_Exit(1);
+  }).detach();
 }
 
 LivenessClient::~LivenessClient() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ < 0) return;
+  leaving_->store(true);
+  shutdown(fd_, SHUT_RDWR);  // ends the waiting thread's recv; the thread closes the descriptor
 }
 
 }  // namespace sv::balancer

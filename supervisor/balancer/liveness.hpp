@@ -8,6 +8,7 @@
 // The *address* rank 0 hands every rank (in the start message) is "TOKEN@IP,IP,...:PORT": this host's IPv4
 // addresses, loopback last, and a random token a stray connection cannot know.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@ namespace sv::balancer {
 constexpr int kKeepIdleS = 2;
 constexpr int kKeepIntervalS = 1;
 constexpr int kKeepCount = 3;
+constexpr int kServerGoneGraceS = 30;
 
 /// Rank 0's end: a listening socket and one connection per worker rank. Not thread-safe; poll() is called
 /// from the server loop.
@@ -49,7 +51,10 @@ class LivenessServer {
 
 /// A worker rank's end: connects to `address` and says which rank it is; the connection lives as long as
 /// this object (the worker's life). When no address answers, says so in one line on stderr and holds
-/// nothing (the server then falls back on heartbeats and lost_after_s).
+/// nothing (the server then falls back on heartbeats and lost_after_s). The other way round, a thread
+/// waits on the connection: once it ends the server is gone (its node died, it crashed), and a worker
+/// still alive kServerGoneGraceS later says so and exits 1, so the step ends instead of waiting for a
+/// server that will never speak again (at a normal end the worker leaves well within that grace).
 class LivenessClient {
  public:
   LivenessClient(const std::string& address, int rank);
@@ -59,7 +64,8 @@ class LivenessClient {
   bool connected() const { return fd_ >= 0; }
 
  private:
-  int fd_ = -1;
+  int fd_ = -1;  // closed by the waiting thread, never while it waits on it
+  std::shared_ptr<std::atomic<bool>> leaving_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace sv::balancer
