@@ -24,8 +24,7 @@ int warning_signal_s(int walltime) { return std::clamp(walltime / 10, 10, 300); 
 std::string launch_text(const SiteSpec& site, const JobLayout& l) {
   if (site.scheduler != Scheduler::slurm || site.launcher != Launcher::srun)
     return shell_join(launcher_words(site, l));
-  // --no-kill: a node that dies takes its ranks, not the whole step (the server goes on without them).
-  std::string text = "srun -N \"$sv_nodes\" -n \"$sv_ranks\" --no-kill";
+  std::string text = "srun -N \"$sv_nodes\" -n \"$sv_ranks\"";
   if (!site.launcher_args.empty()) text += " " + shell_join(site.launcher_args);
   return text;
 }
@@ -63,9 +62,6 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       d.push_back("--output=" + run + "/job-%j.out");
       // The warning ahead of the time limit, to the batch shell (B:), which passes it on: every rank drains.
       d.push_back("--signal=B:USR1@" + std::to_string(warning_signal_s(walltime)));
-      // A node that dies leaves the job running on the others (its workers are lost, the campaign goes
-      // on); without this Slurm ends the whole job once it declares the node down.
-      d.push_back("--no-kill");
       // A chain's successor is queued behind this job; Slurm's own requeue on a node failure would hold
       // the job (and so the successor) until every node it asked for is back.
       if (req.resubmits > 0) d.push_back("--no-requeue");

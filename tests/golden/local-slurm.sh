@@ -6,7 +6,6 @@
 #SBATCH --partition=debug
 #SBATCH --output=/scratch/user/runs/campaign/job-%j.out
 #SBATCH --signal=B:USR1@60
-#SBATCH --no-kill
 #SBATCH --no-requeue
 #SBATCH --overcommit
 #
@@ -37,9 +36,9 @@ sv_launcher=
 sv_forward() { if [ -n "$sv_launcher" ]; then kill -USR1 "$sv_launcher" 2>/dev/null; fi; }
 trap sv_forward TERM USR1 INT
 if [ "${SV_JOB_MODE:-run}" = resume ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
-  srun -N "$sv_nodes" -n "$sv_ranks" --no-kill --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign &
+  srun -N "$sv_nodes" -n "$sv_ranks" --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign &
 else
-  srun -N "$sv_nodes" -n "$sv_ranks" --no-kill --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign &
+  srun -N "$sv_nodes" -n "$sv_ranks" --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign &
 fi
 sv_launcher=$!
 while kill -0 "$sv_launcher" 2>/dev/null; do wait "$sv_launcher"; done

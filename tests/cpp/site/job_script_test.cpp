@@ -141,8 +141,7 @@ TEST_CASE("a Slurm job asks for the warning signal and its shell passes signals 
   CHECK(contains(script, "trap sv_forward TERM USR1 INT\n"));
   CHECK(contains(script, "kill -USR1 \"$sv_launcher\""));
   // The launcher runs in the background so the shell can act on a signal while it waits.
-  // --no-kill: a node that dies takes its ranks, not the step.
-  CHECK(contains(script, "srun -N \"$sv_nodes\" -n \"$sv_ranks\" --no-kill /opt/supervisor/bin/supervisor resume "
+  CHECK(contains(script, "srun -N \"$sv_nodes\" -n \"$sv_ranks\" /opt/supervisor/bin/supervisor resume "
                          "/scratch/user/runs/campaign &\n"));
   r.walltime_s = 60;
   CHECK(contains(render_job_script(s, r), "#SBATCH --signal=B:USR1@10\n"));

@@ -41,12 +41,6 @@ class Slurm:
         subprocess.run(["scancel", *map(str, args)], env=self.env, check=True, capture_output=True, text=True,
                        timeout=30)
 
-    def node_state(self, node):
-        """`scontrol show node` State of one node ("IDLE", "DOWN+NOT_RESPONDING", ...)."""
-        out = subprocess.run(["scontrol", "show", "node", "-o", node], env=self.env, capture_output=True, text=True,
-                             timeout=30).stdout
-        return dict(re.findall(r"(\w+)=(\S*)", out)).get("State", "")
-
     def job_state(self, job_id):
         return self.job(job_id).get("JobState")
 
