@@ -136,8 +136,7 @@ TEST_CASE("a Slurm job asks for the warning signal and its shell passes signals 
   JobRequest r = golden_request(s);
   r.walltime_s = 3600;
   const std::string script = render_job_script(s, r);
-  CHECK(contains(script, "#SBATCH --signal=B:USR1@300\n"));
-  CHECK(contains(script, "#SBATCH --no-kill\n"));  // the default drain margin: 10%, at most 5 min
+  CHECK(contains(script, "#SBATCH --signal=B:USR1@300\n"));  // the default drain margin: 10%, at most 5 min
   CHECK(contains(script, "trap sv_forward TERM USR1 INT\n"));
   CHECK(contains(script, "kill -USR1 \"$sv_launcher\""));
   // The launcher runs in the background so the shell can act on a signal while it waits.
