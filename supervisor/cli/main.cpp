@@ -114,6 +114,9 @@ int main(int argc, char** argv) {
       ->check(whole_number(0, 1000));
   submit_cmd->add_option("--continue", submit.continue_dir,
                          "Run directory: submit its next job unless it is done (the job script calls this)");
+  submit_cmd->add_option("--after", submit.after,
+                         "With --continue (Slurm): the running job; queue the successor behind it, or cancel the "
+                         "one queued when the run needs none");
 
   try {
     app.parse(argc, argv);

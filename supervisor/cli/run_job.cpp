@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "balancer/liveness.hpp"
 #include "balancer/mpi_comm.hpp"
 #include "balancer/mpi_session.hpp"
 #include "cli/launch.hpp"
@@ -69,9 +70,12 @@ int run_in_mpi(const RunArgs& args) {
   int code = 0;
   {
     balancer::MpiComm comm;
+    // A worker rank holds its liveness connection to rank 0 for the whole job.
+    std::optional<balancer::LivenessClient> alive;
+    if (rank != 0 && !start.liveness.empty()) alive.emplace(start.liveness, rank);
     try {
       code = rank == 0 ? run_server(comm, spec, *store, start.out_dir, std::move(server.previous), start,
-                                    session.provided(), abort_job)
+                                    session.provided(), abort_job, server.liveness.get())
                        : run_worker_rank(comm, spec, start.out_dir, start.drain_at, heartbeats);
     } catch (const std::exception& e) {
       // Past the start no rank can leave alone without hanging the others.

@@ -128,6 +128,17 @@ ServerStart prepare_server_rank(const RunArgs& args, int ranks) {
       start.drain_at = core::wall_now() + args.walltime_s - margin;
       start.stop_at = core::wall_now() + args.walltime_s - margin / 4;
     }
+    // Workers' liveness connections, unless the workflow never declares workers lost.
+    if (out.spec.resources.lost_after_s > 0) {
+      try {
+        out.liveness = std::make_unique<balancer::LivenessServer>();
+        start.liveness = out.liveness->address();
+      } catch (const core::CommError& e) {
+        std::string why = std::string(e.what()) + "; a dead node is noticed after resources.lost_after_s";
+        out.store->add_event("liveness", why, core::wall_now());
+        std::fprintf(stderr, "supervisor: %s\n", why.c_str());
+      }
+    }
     start.ok = true;
     start.out_dir = plan.out_dir;
     start.spec_text = out.spec.source_text;
@@ -154,7 +165,7 @@ ServerStart prepare_server_rank(const RunArgs& args, int ranks) {
 // give that, workers are never declared lost (a dead rank still ends the job, which resume covers).
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
                const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start,
-               balancer::ThreadLevel threads, bool& abort_job) {
+               balancer::ThreadLevel threads, bool& abort_job, balancer::LivenessServer* liveness) {
   const bool heartbeats = threads >= balancer::ThreadLevel::serialized;  // MpiComm serializes the calls itself
   store::SessionInfo session;
   session.started = core::wall_now();
@@ -200,6 +211,7 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.stop_at = start.stop_at;
   if (heartbeats && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
   options.drain_grace_s = spec.resources.drain_grace_s;
+  if (liveness) options.dropped_workers = [liveness] { return liveness->poll(); };
   options.drain_requested = [] {
     int sig = drain_signal().load(std::memory_order_relaxed);
     return sig ? "signal drain (" + signal_name(sig) + ")" : std::string();

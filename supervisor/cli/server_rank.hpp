@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "balancer/comm.hpp"
+#include "balancer/liveness.hpp"
 #include "balancer/mpi_session.hpp"
 #include "cli/commands.hpp"
 #include "cli/start_message.hpp"
@@ -23,6 +24,7 @@ struct ServerStart {
   std::unique_ptr<store::Store> store;
   std::vector<store::TaskRow> previous;
   spec::WorkflowSpec spec;
+  std::unique_ptr<balancer::LivenessServer> liveness;  // rank 0's end of the workers' liveness connections
 };
 
 /// Never throws: a problem becomes message.ok = false with its one line in message.error (a store opened
@@ -34,6 +36,6 @@ ServerStart prepare_server_rank(const RunArgs& args, int ranks);
 /// workers stopped answering, so the job must end by abort rather than a clean finalize.
 int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Store& store,
                const std::string& out_dir, std::vector<store::TaskRow> previous, const StartMessage& start,
-               balancer::ThreadLevel threads, bool& abort_job);
+               balancer::ThreadLevel threads, bool& abort_job, balancer::LivenessServer* liveness);
 
 }  // namespace sv::cli

@@ -12,7 +12,8 @@ std::string encode(const StartMessage& m) {
                     {"source_dir", m.source_dir},
                     {"out_dir", m.out_dir},
                     {"drain_at", m.drain_at},
-                    {"stop_at", m.stop_at}}
+                    {"stop_at", m.stop_at},
+                    {"liveness", m.liveness}}
       .dump();
 }
 
@@ -27,6 +28,7 @@ StartMessage decode_start(const std::string& bytes) {
   m.out_dir = j["out_dir"];
   m.drain_at = j["drain_at"];
   m.stop_at = j["stop_at"];
+  m.liveness = j["liveness"];
   return m;
 }
 

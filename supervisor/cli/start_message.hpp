@@ -11,6 +11,7 @@ struct StartMessage {
   std::string error;
   std::string spec_text, spec_path, source_dir, out_dir;
   double drain_at = 0, stop_at = 0;  // walltime drain (wall clock), 0 = none
+  std::string liveness;  // rank 0's liveness address (balancer/liveness.hpp), "" = none
 };
 
 std::string encode(const StartMessage& message);

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -54,7 +55,45 @@ void remove_store(const std::string& run_dir) {
 
 std::string plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
-int submit_continue(const std::string& dir) {
+// The job queued behind `after` while `after` runs (the chain's last row, `after` being an earlier one), or
+// nullptr.
+const store::SubmissionRow* queued_behind(const std::vector<store::SubmissionRow>& chain, const std::string& after) {
+  if (after.empty() || chain.size() < 2 || chain.back().job_id == after) return nullptr;
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i)
+    if (chain[i].job_id == after) return &chain.back();
+  return nullptr;
+}
+
+// At the end of job `after`: its queued successor stays when the run goes on, and is cancelled when the
+// run is done or would fail the same way again.
+int settle_queued(store::Store& store, const std::string& run_dir, const store::SubmissionRow& queued,
+                  const std::string& after, int jobs) {
+  const std::string status = store.run().status;
+  const ResubmitDecision decision = status == "done" ? ResubmitDecision{false, "done"} : decide_resubmit(store);
+  if (decision.resubmit) {
+    std::printf("supervisor: %s: run %s; successor job %s is queued behind job %s\n", run_dir.c_str(),
+                decision.reason.c_str(), queued.job_id.c_str(), after.c_str());
+    return 0;
+  }
+  site::cancel_job(site::scheduler_from_string(queued.scheduler), queued.job_id);
+  store.add_event("chain", "cancelled queued successor job " + queued.job_id + ": run " + decision.reason,
+                  core::wall_now());
+  store.flush();
+  if (status == "done") {
+    std::printf("supervisor: %s: run done after %s; cancelled queued successor job %s\n", run_dir.c_str(),
+                plural(jobs, "job").c_str(), queued.job_id.c_str());
+    return 0;
+  }
+  std::fprintf(stderr,
+               "supervisor: %s: run %s; cancelled queued successor job %s. Fix the cause, then `supervisor "
+               "resume %s` inside an allocation\n",
+               run_dir.c_str(), decision.reason.c_str(), queued.job_id.c_str(), run_dir.c_str());
+  return 1;
+}
+
+int submit_continue(const std::string& dir, const std::string& after, int max_nodes) {
+  if (!after.empty() && !site::is_job_id(after))
+    throw core::UsageError("--after '" + after + "': expected the running job's id");
   const std::string run_dir = fs::absolute(dir).lexically_normal().string();
   if (!fs::exists(store_path(run_dir)))
     throw core::UsageError(run_dir + ": not a run directory (no supervisor.db inside)");
@@ -67,12 +106,18 @@ int submit_continue(const std::string& dir) {
                            "continue it with `supervisor resume " +
                            run_dir + "`");
   const store::SubmissionRow& last = chain.back();
+  if (const auto* queued = queued_behind(chain, after))
+    return settle_queued(*store, run_dir, *queued, after, static_cast<int>(chain.size()) - 1);
   if (status == "done") {
     std::printf("supervisor: %s: run done after %s; no successor submitted\n", run_dir.c_str(),
                 plural(static_cast<int>(chain.size()), "job").c_str());
     return 0;
   }
-  const ResubmitDecision decision = decide_resubmit(*store);
+  // A job starting a run that no job has started yet (`submitted`) queues its successor whatever the rule
+  // for such runs says about a job that has ended.
+  const ResubmitDecision decision = !after.empty() && status == "submitted"
+                                        ? ResubmitDecision{true, "starting in job " + after}
+                                        : decide_resubmit(*store);
   if (!decision.resubmit) {
     // Recorded, so `status` and whoever reads the store later see why the chain ended here.
     store->add_event("chain", "no successor submitted: run " + decision.reason, core::wall_now());
@@ -94,13 +139,21 @@ int submit_continue(const std::string& dir) {
   if (!fs::exists(last.script))
     throw core::UsageError(last.script + ": the job script of " + run_dir + " is gone; cannot resubmit");
   const site::Scheduler scheduler = site::scheduler_from_string(last.scheduler);
-  const std::string job_id = site::submit_job(scheduler, last.script, run_dir, site::JobMode::resume);
+  const site::QueuedAfter behind{after, max_nodes};
+  const std::string job_id =
+      site::submit_job(scheduler, last.script, run_dir, site::JobMode::resume, after.empty() ? nullptr : &behind);
   store::SubmissionRow row = last;
   row.id = 0;
   row.time = core::wall_now();
   row.job_id = job_id;
   row.resubmits_left = last.resubmits_left - 1;
   store->add_submission(row);
+  if (!after.empty()) {
+    std::printf("supervisor: %s: queued successor job %s behind job %s, on at most %s (%s left)\n",
+                run_dir.c_str(), job_id.c_str(), after.c_str(), plural(max_nodes, "node").c_str(),
+                plural(row.resubmits_left, "resubmission").c_str());
+    return 0;
+  }
   std::printf("supervisor: %s: run %s; submitted successor job %s to %s (%s left)\n", run_dir.c_str(),
               decision.reason.c_str(), job_id.c_str(), last.scheduler.c_str(),
               plural(row.resubmits_left, "resubmission").c_str());
@@ -110,7 +163,8 @@ int submit_continue(const std::string& dir) {
 }  // namespace
 
 int cmd_submit(const SubmitArgs& args) {
-  if (!args.continue_dir.empty()) return submit_continue(args.continue_dir);
+  if (!args.continue_dir.empty()) return submit_continue(args.continue_dir, args.after, std::max(args.nodes, 1));
+  if (!args.after.empty()) throw core::UsageError("--after goes with --continue RUN_DIR");
   if (args.workflow.empty()) throw core::UsageError("submit needs a workflow file (or --continue RUN_DIR)");
 
   // Step 1: the inputs, each checked before anything is written.

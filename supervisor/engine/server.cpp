@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
+#include "engine/lost_start.hpp"
 
 namespace sv::engine {
 
@@ -216,6 +217,10 @@ void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
 }
 
 void Server::check_lost_workers(double now) {
+  // cluster2 hook: a worker whose liveness connection dropped is lost now (balancer/liveness.hpp).
+  if (options_.dropped_workers)
+    for (const auto& [w, why] : options_.dropped_workers())
+      if (w > 0 && w < comm_.size()) lose_worker(w, why);
   if (options_.lost_after_s <= 0) return;
   for (int w = 1; w < comm_.size(); ++w) {
     if (lost_[w] || last_heard_[w] == 0 || now - last_heard_[w] < options_.lost_after_s) continue;
@@ -256,6 +261,9 @@ void Server::release_worker(int w, const std::string& why, const char* kind) {
   std::fprintf(stderr, "supervisor: %s\n", event.c_str());
   for (auto task_id : held) {
     std::size_t index = index_of(task_id);
+    // cluster2 hook: a start lost with its worker is not an attempt; the loss is recorded (lost_start.hpp).
+    tasks_[index].attempts = attempts_without_lost_start(tasks_[index].attempts);
+    store_.add_event("task_lost", lost_start_message(task_id, graph_.node(index).def.id, who, why), core::wall_now());
     tasks_[index].error = who + " " + why + " while it held this task; it runs again " + where;
     set_status(index, store::TaskStatus::pending);
     graph_.requeue(index);
@@ -345,6 +353,8 @@ bool Server::try_restore(std::size_t index) {
   restored_.erase(it);
   TaskInfo& t = tasks_[index];
   t.attempts = row.attempts;
+  // cluster2 hook: `running` in the store = a start lost with its killed session, not an attempt.
+  if (row.status == store::TaskStatus::running) t.attempts = attempts_without_lost_start(t.attempts);
   t.submit_time = row.submit_time;
   bool final = row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed;
   if (!final || row.params_hash != graph_.node(index).params_hash) {

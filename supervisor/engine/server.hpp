@@ -59,6 +59,9 @@ struct ServerOptions {
   // [gpu2] A node leader worker's GPU readings (balancer::GpuSamplesMsg's payload); they go to the store
   // with the next on_tick (telemetry::SampleInbox, cli/run.cpp).
   std::function<void(std::string_view payload)> on_gpu_samples;
+  // cluster2 hook: polled about once a second; worker ranks whose liveness connection to the server ended
+  // (balancer/liveness.hpp), with why. They are lost at once, without waiting for lost_after_s.
+  std::function<std::vector<std::pair<int, std::string>>()> dropped_workers;
 };
 
 struct RunOutcome {

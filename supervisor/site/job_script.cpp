@@ -16,6 +16,20 @@ namespace {
 
 int minutes_up(int seconds) { return (seconds + 59) / 60; }
 
+// Seconds before the time limit at which Slurm sends the warning signal: the margin `supervisor run`
+// drains at by default (10% of the walltime, 10 s to 5 min; cli/run.cpp).
+int warning_signal_s(int walltime) { return std::clamp(walltime / 10, 10, 300); }
+
+// The launcher's words as shell text. Under Slurm the ranks follow the nodes the job got (SLURM_JOB_NUM_NODES),
+// which for a successor queued behind a job may be fewer than asked: the nodes left when one died.
+std::string launch_text(const SiteSpec& site, const JobLayout& l) {
+  if (site.scheduler != Scheduler::slurm || site.launcher != Launcher::srun)
+    return shell_join(launcher_words(site, l));
+  std::string text = "srun -N \"$sv_nodes\" -n \"$sv_ranks\"";
+  if (!site.launcher_args.empty()) text += " " + shell_join(site.launcher_args);
+  return text;
+}
+
 const char* directive_prefix(Scheduler s) {
   switch (s) {
     case Scheduler::slurm:
@@ -47,6 +61,11 @@ std::vector<std::string> scheduler_directives(const SiteSpec& site, const JobReq
       if (!queue.empty()) d.push_back("--partition=" + queue);
       if (!project.empty()) d.push_back("--account=" + project);
       d.push_back("--output=" + core::RunDir(run).job_output("-%j.out"));
+      // The warning ahead of the time limit, to the batch shell (B:), which passes it on: every rank drains.
+      d.push_back("--signal=B:USR1@" + std::to_string(warning_signal_s(walltime)));
+      // A chain's successor is queued behind this job; Slurm's own requeue on a node failure would hold
+      // the job (and so the successor) until every node it asked for is back.
+      if (req.resubmits > 0) d.push_back("--no-requeue");
       break;
     case Scheduler::lsf:
       d.push_back("-J " + req.job_name);
@@ -225,28 +244,65 @@ std::string render_job_script(const SiteSpec& site, const JobRequest& req) {
 
   // Step 4: one MPI job, every rank the supervisor binary. A successor (SV_JOB_MODE=resume, set by
   // `supervisor submit --continue`) resumes the run instead of starting it.
-  const std::string launch = shell_join(launcher_words(site, l));
   const std::string binary = shell_quote(req.binary);
   const std::string run_dir = shell_quote(req.run_dir);
   const std::string exit_file = shell_quote(core::RunDir(req.run_dir).exit_status());
+  const bool queue_ahead = req.resubmits > 0 && site.scheduler == Scheduler::slurm;
+  const std::string chain_call = binary + " submit --continue " + run_dir +
+                                 (queue_ahead ? " --after \"$SLURM_JOB_ID\" --nodes " + std::to_string(l.nodes) : "");
   s << "\ncd " << run_dir << " || exit 1\n";
   s << "rm -f " << exit_file << '\n';
-  s << "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n";
-  s << "  " << launch << ' ' << binary << " resume " << run_dir << '\n';
+  if (queue_ahead) {
+    s << "\n# The successor is queued now, to start once this job ends however it ends (a node that dies may\n"
+         "# take this script with it), on the nodes left; at the end it is cancelled if the run needs none.\n";
+    s << chain_call << '\n';
+  }
+  if (site.scheduler == Scheduler::slurm && site.launcher == Launcher::srun) {
+    s << "\n# Ranks for the nodes this job got: " << site.workers_per_node << " workers per node + the server.\n";
+    s << "sv_nodes=${SLURM_JOB_NUM_NODES:-" << l.nodes << "}\n";
+    s << "sv_ranks=$((sv_nodes * " << site.workers_per_node << " + 1))\n";
+  }
+  // Under srun, the scheduler's TERM (time limit, scancel, preemption), its warning USR1 and a Ctrl-C
+  // reach this shell, which cannot act on them while it waits in the foreground: srun runs in the
+  // background and gets each as USR1, which it forwards to every rank (a TERM would end the step): they
+  // drain. Other launchers run in the foreground as before (whether they forward USR1 is theirs to say).
+  const bool forward = site.launcher == Launcher::srun;
+  const char* bg = forward ? " &\n" : "\n";
+  if (forward) {
+    s << "\n# Signals to this shell are passed on to srun as USR1: every rank drains.\n";
+    s << "sv_launcher=\n";
+    s << "sv_forward() { if [ -n \"$sv_launcher\" ]; then kill -USR1 \"$sv_launcher\" 2>/dev/null; fi; }\n";
+    s << "trap sv_forward TERM USR1 INT\n";
+  }
+  const std::string launch = launch_text(site, l);
+  // A job Slurm requeued (a node failure, preemption) runs this script again: it resumes.
+  s << (site.scheduler == Scheduler::slurm
+            ? "if [ \"${SV_JOB_MODE:-run}\" = resume ] || [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then\n"
+            : "if [ \"${SV_JOB_MODE:-run}\" = resume ]; then\n");
+  s << "  " << launch << ' ' << binary << " resume " << run_dir << bg;
   s << "else\n";
-  s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir
-    << '\n';
+  s << "  " << launch << ' ' << binary << " run " << shell_quote(req.workflow) << " --out " << run_dir << bg;
   s << "fi\n";
+  if (forward) {
+    s << "sv_launcher=$!\n";
+    s << "while kill -0 \"$sv_launcher\" 2>/dev/null; do wait \"$sv_launcher\"; done\n";
+    s << "wait \"$sv_launcher\"\n";
+  }
   s << "status=$?\n";
+  if (forward) s << "trap - TERM USR1 INT\n";
   // Rank 0 leaves its status there when it had to end the step around workers that stopped answering (a
   // dead node): the launcher's status then only says how those ranks were ended.
   s << "if [ -s " << exit_file << " ]; then status=$(cat " << exit_file << "); fi\n";
 
   // Step 5: campaigns longer than one allocation.
-  if (req.resubmits > 0) {
+  if (queue_ahead) {
+    s << "\n# Keep the queued successor unless the run is done or would fail again (at most " << req.resubmits
+      << " successors in all; the store's submissions table counts them).\n";
+    s << chain_call << '\n';
+  } else if (req.resubmits > 0) {
     s << "\n# Unless the run is done, submit the next job (at most " << req.resubmits
       << " successors in all; the store's submissions table counts them).\n";
-    s << binary << " submit --continue " << run_dir << '\n';
+    s << chain_call << '\n';
   }
   s << "exit $status\n";
   return s.str();

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -156,6 +157,27 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+std::string first_line_of(const std::string& text) {
+  std::string t = trim(text);
+  return t.substr(0, t.find('\n'));
+}
+
+// `cmd` run with its output captured; throws core::UsageError naming it when it fails or hangs.
+ProcessResult run_scheduler_command(const SubmitCommand& cmd, std::string& shown) {
+  shown = shell_join(cmd.argv) + (cmd.stdin_path.empty() ? "" : " < " + shell_quote(cmd.stdin_path));
+  ProcessResult r = run_process(cmd.argv, cmd.stdin_path, 60);
+  std::string said = trim(r.err.empty() ? r.out : r.err);
+  if (said.size() > 400) said = said.substr(0, 400) + "...";
+  if (r.timed_out)
+    throw core::UsageError("`" + shown + "` did not answer within 60 s (is the scheduler up?)");
+  if (r.exit_code != 0)
+    throw core::UsageError("`" + shown + "` failed (exit " + std::to_string(r.exit_code) +
+                           "): " + (said.empty() ? "no message" : said));
+  return r;
+}
+
+}  // namespace
+
 bool is_job_id(const std::string& s) {
   if (s.empty() || s.size() > 128) return false;
   for (char c : s)
@@ -163,25 +185,29 @@ bool is_job_id(const std::string& s) {
   return true;
 }
 
-std::string first_line_of(const std::string& text) {
-  std::string t = trim(text);
-  return t.substr(0, t.find('\n'));
-}
-
-}  // namespace
-
 Scheduler scheduler_from_string(const std::string& name) {
   for (Scheduler s : {Scheduler::local, Scheduler::slurm, Scheduler::lsf, Scheduler::pbs, Scheduler::cobalt})
     if (name == to_string(s)) return s;
   throw core::ConfigError("unknown scheduler '" + name + "' (expected slurm, lsf, pbs, cobalt or local)");
 }
 
-SubmitCommand submit_command(Scheduler scheduler, const std::string& script, JobMode mode) {
+SubmitCommand submit_command(Scheduler scheduler, const std::string& script, JobMode mode,
+                             const QueuedAfter* after) {
   const bool resume = mode == JobMode::resume;
+  if (after && scheduler != Scheduler::slurm)
+    throw core::UsageError(std::string("queueing a successor behind a running job is for Slurm only, not ") +
+                           to_string(scheduler));
   switch (scheduler) {
-    case Scheduler::slurm:
-      if (resume) return {{"sbatch", "--parsable", "--export=ALL,SV_JOB_MODE=resume", script}, ""};
-      return {{"sbatch", "--parsable", script}, ""};
+    case Scheduler::slurm: {
+      std::vector<std::string> argv = {"sbatch", "--parsable"};
+      if (resume) argv.push_back("--export=ALL,SV_JOB_MODE=resume");
+      if (after) {
+        argv.push_back("--dependency=afterany:" + after->job_id);
+        argv.push_back("--nodes=1-" + std::to_string(std::max(1, after->max_nodes)));
+      }
+      argv.push_back(script);
+      return {argv, ""};
+    }
     case Scheduler::lsf:
       // bsub reads #BSUB directives only from a script given on stdin.
       if (resume) return {{"bsub", "-env", "all,SV_JOB_MODE=resume"}, script};
@@ -233,23 +259,24 @@ std::string parse_job_id(Scheduler scheduler, const std::string& output) {
 }
 
 std::string submit_job(Scheduler scheduler, const std::string& script, const std::string& run_dir,
-                       JobMode mode) {
-  if (scheduler == Scheduler::local) return start_local_job(script, run_dir, mode);
-  SubmitCommand cmd = submit_command(scheduler, script, mode);
-  std::string shown =
-      shell_join(cmd.argv) + (cmd.stdin_path.empty() ? "" : " < " + shell_quote(cmd.stdin_path));
-  ProcessResult r = run_process(cmd.argv, cmd.stdin_path, 60);
+                       JobMode mode, const QueuedAfter* after) {
+  if (scheduler == Scheduler::local && !after) return start_local_job(script, run_dir, mode);
+  std::string shown;
+  ProcessResult r = run_scheduler_command(submit_command(scheduler, script, mode, after), shown);
   std::string said = trim(r.err.empty() ? r.out : r.err);
   if (said.size() > 400) said = said.substr(0, 400) + "...";
-  if (r.timed_out)
-    throw core::UsageError("`" + shown + "` did not answer within 60 s (is the scheduler up?)");
-  if (r.exit_code != 0)
-    throw core::UsageError("`" + shown + "` failed (exit " + std::to_string(r.exit_code) +
-                           "): " + (said.empty() ? "no message" : said));
   std::string id = parse_job_id(scheduler, r.out);
   if (id.empty())
     throw core::UsageError("`" + shown + "` printed no job id: " + (said.empty() ? "no output" : said));
   return id;
+}
+
+void cancel_job(Scheduler scheduler, const std::string& job_id) {
+  if (scheduler != Scheduler::slurm)
+    throw core::UsageError(std::string("cancelling a queued successor is for Slurm only, not ") + to_string(scheduler));
+  if (!is_job_id(job_id)) throw core::UsageError("'" + job_id + "': not a job id");
+  std::string shown;
+  run_scheduler_command(SubmitCommand{{"scancel", job_id}, ""}, shown);
 }
 
 }  // namespace sv::site

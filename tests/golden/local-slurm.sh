@@ -5,6 +5,8 @@
 #SBATCH --time=0:10:00
 #SBATCH --partition=debug
 #SBATCH --output=/scratch/user/runs/campaign/job-%j.out
+#SBATCH --signal=B:USR1@60
+#SBATCH --no-requeue
 #SBATCH --overcommit
 #
 # Supervisor job, rendered by `supervisor submit` for site local-slurm (slurm, srun):
@@ -20,14 +22,31 @@ export SV_WALLTIME_S=600
 
 cd /scratch/user/runs/campaign || exit 1
 rm -f /scratch/user/runs/campaign/supervisor.exit
-if [ "${SV_JOB_MODE:-run}" = resume ]; then
-  srun -N 2 -n 5 --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign
+
+# The successor is queued now, to start once this job ends however it ends (a node that dies may
+# take this script with it), on the nodes left; at the end it is cancelled if the run needs none.
+/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign --after "$SLURM_JOB_ID" --nodes 2
+
+# Ranks for the nodes this job got: 2 workers per node + the server.
+sv_nodes=${SLURM_JOB_NUM_NODES:-2}
+sv_ranks=$((sv_nodes * 2 + 1))
+
+# Signals to this shell are passed on to srun as USR1: every rank drains.
+sv_launcher=
+sv_forward() { if [ -n "$sv_launcher" ]; then kill -USR1 "$sv_launcher" 2>/dev/null; fi; }
+trap sv_forward TERM USR1 INT
+if [ "${SV_JOB_MODE:-run}" = resume ] || [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
+  srun -N "$sv_nodes" -n "$sv_ranks" --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor resume /scratch/user/runs/campaign &
 else
-  srun -N 2 -n 5 --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign
+  srun -N "$sv_nodes" -n "$sv_ranks" --mpi=pmix --overcommit --kill-on-bad-exit=1 /opt/supervisor/bin/supervisor run /home/user/campaign/hpo.yaml --out /scratch/user/runs/campaign &
 fi
+sv_launcher=$!
+while kill -0 "$sv_launcher" 2>/dev/null; do wait "$sv_launcher"; done
+wait "$sv_launcher"
 status=$?
+trap - TERM USR1 INT
 if [ -s /scratch/user/runs/campaign/supervisor.exit ]; then status=$(cat /scratch/user/runs/campaign/supervisor.exit); fi
 
-# Unless the run is done, submit the next job (at most 2 successors in all; the store's submissions table counts them).
-/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign
+# Keep the queued successor unless the run is done or would fail again (at most 2 successors in all; the store's submissions table counts them).
+/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign --after "$SLURM_JOB_ID" --nodes 2
 exit $status

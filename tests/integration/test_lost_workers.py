@@ -19,11 +19,13 @@ resources: {{workers: 3, heartbeat_s: 0.5, lost_after_s: 10}}
     assert "stopped answering" in run.stderr
     tasks = {t["node_id"]: t for t in run.tasks()}
     assert all(t["status"] == "done" for t in tasks.values()), [(t["node_id"], t["error"]) for t in tasks.values()]
-    frozen = tasks["3"]
-    assert frozen["attempts"] == 2
+    # The start lost with the frozen worker is not an attempt (README, "Lost workers"): the loss is an event.
+    assert {t["attempts"] for t in tasks.values()} == {1}
     with run.db() as con:
         lost = con.execute("SELECT message FROM events WHERE kind = 'lost'").fetchall()
+        task_lost = [m for (m,) in con.execute("SELECT message FROM events WHERE kind = 'task_lost'")]
     assert len(lost) == 1 and "1 task(s) run again elsewhere" in lost[0][0]
+    assert len(task_lost) == 1 and "(node 3) lost with worker rank" in task_lost[0], task_lost
     assert (markers / "froze-3").exists()
 
 

@@ -146,3 +146,38 @@ def test_local_site_runs_the_job_in_the_background(tmp_path):
     assert {s for s, in rows(out, "SELECT status FROM tasks")} == {"done"}
     assert len(rows(out, "SELECT id FROM tasks")) == 6
     assert (out / f"job-{pid}.out").exists()
+
+
+def test_a_slurm_chain_queues_the_successor_behind_the_running_job_and_cancels_it_when_the_run_is_done(tmp_path):
+    env = fake_scheduler(tmp_path, "sbatch", "4242")
+    fake_scheduler(tmp_path, "scancel", "")
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(WORKFLOW)
+    out = tmp_path / "run"
+    assert submit(tmp_path, wf, "--site", "generic-slurm", "--nodes", 3, "--out", out, "--resubmit", 2,
+                  env=env).returncode == 0
+    # What job.sh does when job 4242 starts: queue its successor behind it, on the nodes left of 3.
+    fake_scheduler(tmp_path, "sbatch", "4243")
+    proc = submit(tmp_path, "--continue", out, "--after", "4242", "--nodes", 3, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "queued successor job 4243 behind job 4242" in proc.stdout
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls[-1] == f"--parsable --export=ALL,SV_JOB_MODE=resume --dependency=afterany:4242 --nodes=1-3 {out}/job.sh"
+    assert rows(out, "SELECT job_id, resubmits_left FROM submissions ORDER BY id") == [("4242", 2), ("4243", 1)]
+    # Called again (at the job's end) while the run goes on: the queued one stays, nothing more is queued.
+    proc = submit(tmp_path, "--continue", out, "--after", "4242", "--nodes", 3, env=env)
+    assert proc.returncode == 0 and "successor job 4243 is queued behind job 4242" in proc.stdout, proc.stdout
+    assert len(rows(out, "SELECT id FROM submissions")) == 2
+
+    # At the job's end with the run done, the queued successor is cancelled and the reason recorded.
+    con = sqlite3.connect(out / "supervisor.db")
+    con.execute("UPDATE runs SET status = 'done'")
+    con.commit()
+    con.close()
+    proc = submit(tmp_path, "--continue", out, "--after", "4242", "--nodes", 3, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "cancelled queued successor job 4243" in proc.stdout
+    assert (tmp_path / "calls.log").read_text().splitlines()[-1] == "4243"  # scancel 4243
+    assert rows(out, "SELECT message FROM events WHERE kind = 'chain'") == [
+        ("cancelled queued successor job 4243: run done",)]
+    assert submit(tmp_path, "--continue", out, "--after", "bad id;", env=env).returncode == 2

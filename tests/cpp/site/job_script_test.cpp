@@ -127,7 +127,41 @@ TEST_CASE("paths and environment values are shell-quoted", "[site]") {
   r.workflow = "/home/user/my campaign/$(x).yaml";
   const std::string script = render_job_script(s, r);
   CHECK(contains(script, "export GREETING='it'\\''s $HOME; `x`'\n"));
-  CHECK(contains(script, " run '/home/user/my campaign/$(x).yaml' --out /scratch/user/runs/campaign\n"));
+  CHECK(contains(script, " run '/home/user/my campaign/$(x).yaml' --out /scratch/user/runs/campaign &\n"));
+}
+
+TEST_CASE("a Slurm job asks for the warning signal and its shell passes signals on to the launcher as USR1",
+          "[site]") {
+  SiteSpec s = minimal();
+  JobRequest r = golden_request(s);
+  r.walltime_s = 3600;
+  const std::string script = render_job_script(s, r);
+  CHECK(contains(script, "#SBATCH --signal=B:USR1@300\n"));  // the default drain margin: 10%, at most 5 min
+  CHECK(contains(script, "trap sv_forward TERM USR1 INT\n"));
+  CHECK(contains(script, "kill -USR1 \"$sv_launcher\""));
+  // The launcher runs in the background so the shell can act on a signal while it waits.
+  CHECK(contains(script, "srun -N \"$sv_nodes\" -n \"$sv_ranks\" /opt/supervisor/bin/supervisor resume "
+                         "/scratch/user/runs/campaign &\n"));
+  r.walltime_s = 60;
+  CHECK(contains(render_job_script(s, r), "#SBATCH --signal=B:USR1@10\n"));
+}
+
+TEST_CASE("a Slurm chain queues the successor when the job starts, on the nodes the job got or fewer",
+          "[site]") {
+  SiteSpec s = minimal();
+  JobRequest r = golden_request(s);
+  const std::string script = render_job_script(s, r);
+  const std::string call =
+      "/opt/supervisor/bin/supervisor submit --continue /scratch/user/runs/campaign --after \"$SLURM_JOB_ID\" "
+      "--nodes 2\n";
+  // Once before the launch (queued behind this job), once after (kept or cancelled).
+  const auto first = script.find(call), launch = script.find("sv_launcher=$!"), last = script.rfind(call);
+  REQUIRE(first != std::string::npos);
+  CHECK(first < launch);
+  CHECK(last > launch);
+  CHECK(contains(script, "sv_nodes=${SLURM_JOB_NUM_NODES:-2}\nsv_ranks=$((sv_nodes * 2 + 1))\n"));
+  r.resubmits = 0;
+  CHECK_FALSE(contains(render_job_script(s, r), "--continue"));
 }
 
 TEST_CASE("shell quoting and walltimes", "[site]") {

@@ -25,6 +25,15 @@ TEST_CASE("each scheduler gets its own command; a successor asks for resume thro
   CHECK_THROWS_AS(submit_command(Scheduler::local, "/r/job.sh", JobMode::run), sv::core::UsageError);
 }
 
+TEST_CASE("a successor queued behind a running job starts after it however it ends, on the nodes left",
+          "[site]") {
+  const QueuedAfter after{"4242", 3};
+  CHECK(submit_command(Scheduler::slurm, "/r/job.sh", JobMode::resume, &after).argv ==
+        Argv{"sbatch", "--parsable", "--export=ALL,SV_JOB_MODE=resume", "--dependency=afterany:4242", "--nodes=1-3",
+             "/r/job.sh"});
+  CHECK_THROWS_AS(submit_command(Scheduler::pbs, "/r/job.sh", JobMode::resume, &after), sv::core::UsageError);
+}
+
 TEST_CASE("job ids are read from what each scheduler prints", "[site]") {
   CHECK(parse_job_id(Scheduler::slurm, "4242\n") == "4242");
   CHECK(parse_job_id(Scheduler::slurm, "4242;cluster2\n") == "4242");

@@ -36,6 +36,11 @@ class Slurm:
                              capture_output=True, text=True, timeout=30).stdout
         return dict(re.findall(r"(\w+)=(\S*)", out))
 
+    def scancel(self, *args):
+        """`scancel ARGS...` against this cluster (raises when it fails)."""
+        subprocess.run(["scancel", *map(str, args)], env=self.env, check=True, capture_output=True, text=True,
+                       timeout=30)
+
     def job_state(self, job_id):
         return self.job(job_id).get("JobState")
 

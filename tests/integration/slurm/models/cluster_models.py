@@ -28,3 +28,16 @@ def sublearner(params, ctx):
     time.sleep(0.08)
     ctx.save_weights({"w": w})
     return {"val_loss": 1.0 / (1.0 + w + len(params["cells"])), "w": w, **where()}
+
+
+def checkpointed(params, ctx):
+    """The quadratic after `epochs` epochs of 0.25 s, a checkpoint after each; stops when asked (a drain)
+    and resumes from its newest checkpoint, saying which epoch it resumed at."""
+    saved = ctx.load_checkpoint()
+    first = saved[0] + 1 if saved else 1
+    for epoch in range(first, int(params.get("epochs", 8)) + 1):
+        if ctx.should_stop():
+            break
+        time.sleep(0.25)
+        ctx.save_checkpoint(epoch, {"epoch": epoch})
+    return {"val_loss": (params["x"] - 1) ** 2 + (params["y"] + 2) ** 2, "resumed_at": first, **where()}
