@@ -95,6 +95,10 @@ struct EncodeVisitor {
     w.pod(MsgType::fatal);
     w.str(m.message);
   }
+  void operator()(const StopTaskMsg& m) {
+    w.pod(MsgType::stop_task);
+    w.pod(m.task_id);
+  }
 };
 
 }  // namespace
@@ -177,6 +181,11 @@ Message decode_body(Reader& r) {
     case MsgType::fatal: {
       FatalMsg m;
       m.message = r.str();
+      return m;
+    }
+    case MsgType::stop_task: {
+      StopTaskMsg m;
+      m.task_id = r.pod<std::uint64_t>();
       return m;
     }
   }

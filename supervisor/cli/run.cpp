@@ -270,6 +270,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   }
 
   engine::Server server(comm, store, *workflow, options);
+  // prune: early stopping from optimizer.pruner (rebuilt from the store on a resume).
+  if (spec.kind == spec::WorkflowKind::hpo) server.set_pruning(engine::make_pruning(spec.optimizer.pruner, store));
   if (!previous.empty()) {
     std::size_t kept = 0;
     for (const auto& row : previous) kept += row.status == store::TaskStatus::done;
@@ -364,6 +366,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
       auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
       if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
     }
+    if (o.pruned) r.status = balancer::TaskStatusCode::pruned;  // prune: the per-task stop (issue 16)
     r.has_objective = o.objective.has_value();
     r.objective = o.objective.value_or(0.0);
     r.start_time = o.start_time;
@@ -375,6 +378,9 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
+  // prune: a per-task stop from the server reaches the running model (needs the thread level heartbeats do).
+  if (heartbeats && spec.kind == spec::WorkflowKind::hpo && spec.optimizer.pruner.kind != prune::PrunerKind::none)
+    worker_options.on_stop_task = [](std::uint64_t id) { shell::request_task_stop(id); };
   balancer::run_worker(comm, execute, worker_options);
   return 0;
 }

@@ -71,7 +71,7 @@ Json gpu_status(const std::vector<store::GpuSampleRow>& samples) {
 }  // namespace
 
 // Keys: run{name, workflow, status, dir, store, spec_path, created, updated, elapsed_s},
-// objective{metric, goal}, counts{pending, running, done, failed, canceled, recorded, expected},
+// objective{metric, goal}, counts{pending, running, done, failed, canceled, pruned, recorded, expected},
 // rate{finished_per_s, eta_s}, running[{node_id, task_id, worker, host, attempt, started, elapsed_s,
 // epoch, metrics}], running_total, best[{node_id, objective, params, duration_s}],
 // failures[{node_id, attempts, worker, host, error}], failures_total,
@@ -97,7 +97,8 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                 {"probably_killed", killed}};
   out["objective"] = {{"metric", in.metric}, {"goal", in.minimize ? "minimize" : "maximize"}};
   out["counts"] = {{"pending", counts.pending}, {"running", counts.running}, {"done", counts.done},
-                   {"failed", counts.failed},   {"canceled", counts.canceled}, {"recorded", counts.total()},
+                   {"failed", counts.failed},   {"canceled", counts.canceled}, {"pruned", counts.pruned},
+                   {"recorded", counts.total()},
                    {"expected", in.expected_total ? Json(in.expected_total) : Json(nullptr)}};
 
   // Rate over the time jobs actually ran (the sum of sessions), so the gap before a resume does not count.
@@ -220,6 +221,7 @@ std::string render_status_text(const Json& st) {
   std::string tasks = "tasks: " + i(c["done"]) + " done, " + i(c["running"]) + " running, " + i(c["pending"]) +
                       " pending, " + i(c["failed"]) + " failed";
   if (c["canceled"].get<long long>() > 0) tasks += ", " + i(c["canceled"]) + " canceled";
+  if (c.value("pruned", 0LL) > 0) tasks += ", " + i(c["pruned"]) + " pruned";
   tasks += " (" + i(c["recorded"]) + " recorded";
   if (!c["expected"].is_null())
     tasks += std::string(run["workflow"] == "hpo" ? " of a budget of " : " of ") + i(c["expected"]);

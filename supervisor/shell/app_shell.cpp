@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <csignal>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -109,11 +110,17 @@ class AppShell : public Shell {
     bp::group group;  // the app and everything it starts, so a timeout ends them all
     bp::child child(exe.string(), bp::args(argv), bp::start_dir(cwd.string()), bp::std_in < bp::null,
                     bp::std_out > out_path.string(), bp::std_err > err_path.string(), env, group);
-    bool timed_out = !wait(child, group, model.timeout_s);
+    Ended ended = wait(child, group, model, task.task_id);
     int code = child.exit_code();
     std::string stdout_text = read_file(out_path);
 
-    if (timed_out) {
+    if (ended == Ended::stopped) {
+      out.ok = false;  // ShellSet::run records it as pruned
+      out.result = "{}";
+      out.error = "stopped at the server's request (pruned)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
+      return;
+    }
+    if (ended == Ended::timed_out) {
       out.ok = false;
       out.error = "app timed out after " + core::format_duration(model.timeout_s) +
                   " and was killed (model.timeout)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
@@ -159,25 +166,31 @@ class AppShell : public Shell {
     return p;
   }
 
-  // Waits for the app; false when it ran past the timeout and was killed with its process group.
-  static bool wait(bp::child& child, bp::group& group, double timeout_s) {
-    if (timeout_s <= 0) {
-      child.wait();
-      return true;
-    }
-    double deadline = core::mono_now() + timeout_s;
+  enum class Ended { exited, timed_out, stopped };
+
+  // Waits for the app. Past its timeout it is killed with its process group (timed_out). Asked to stop
+  // (pruning: request_task_stop), the group gets model.stop_signal, then SIGKILL after model.stop_grace_s
+  // (stopped), so an app that traps the signal can save its state first.
+  static Ended wait(bp::child& child, bp::group& group, const spec::ModelSpec& model, std::uint64_t task_id) {
+    double deadline = model.timeout_s > 0 ? core::mono_now() + model.timeout_s : -1;
+    double kill_at = -1;  // set once the stop signal went out
     auto nap = std::chrono::microseconds(200);
     while (child.running()) {
-      if (core::mono_now() >= deadline) {
+      double now = core::mono_now();
+      if ((deadline >= 0 && now >= deadline) || (kill_at >= 0 && now >= kill_at)) {
         std::error_code ec;
         group.terminate(ec);
         child.wait(ec);
-        return false;
+        return kill_at >= 0 ? Ended::stopped : Ended::timed_out;
+      }
+      if (kill_at < 0 && task_stop_requested(task_id)) {
+        ::killpg(group.native_handle(), model.stop_signal);
+        kill_at = now + model.stop_grace_s;
       }
       std::this_thread::sleep_for(nap);
       if (nap < std::chrono::milliseconds(20)) nap *= 2;
     }
-    return true;
+    return kill_at >= 0 ? Ended::stopped : Ended::exited;
   }
 
   ShellConfig config_;

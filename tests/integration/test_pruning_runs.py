@@ -1,0 +1,137 @@
+"""Searches that stop bad trainings early (optimizer.pruner): the server judges each epoch a trial
+reports, stops the losers through a per-task stop, and records the task as pruned with the value and epoch
+it reached; the store holds every decision, and a resumed run never runs a pruned task again."""
+import json
+import signal
+import subprocess
+import time
+
+from conftest import BINARY, Run, query_store, wait_for_store
+from test_torture_resume import kill_job
+
+ASHA = """
+name: asha-curves
+workflow: hpo
+model: {kind: python, entry: "prune_models:curve", python_path: ["@MODELS@"], defaults: {epochs: 9, epoch_s: 0.3}}
+space: {x: {type: float, low: 0, high: 1}}
+optimizer:
+  name: random
+  max_evals: 12
+  seed: 3
+  pruner: {name: asha, min_epochs: 1, reduction_factor: 3, max_epochs: 9}
+resources: {workers: 2@SHELL@}
+"""
+
+
+def decisions(con):
+    return [dict(r) for r in con.execute("SELECT * FROM prune_decisions ORDER BY id")]
+
+
+def check_pruned_search(run, expected_tasks=12):
+    assert run.returncode == 0, run.stderr
+    tasks = run.tasks()
+    assert len(tasks) == expected_tasks
+    by_node = {t["node_id"]: t for t in tasks}
+    pruned = [t for t in tasks if t["status"] == "pruned"]
+    assert pruned and len(pruned) < len(tasks)
+    assert {t["status"] for t in tasks} <= {"done", "pruned"}
+    with run.db() as con:
+        made = decisions(con)
+        metrics = {}
+        for node, epoch, text in con.execute("SELECT node_id, epoch, metrics FROM metrics ORDER BY id"):
+            metrics.setdefault(node, []).append((epoch, json.loads(text)))
+    stops = [d for d in made if d["decision"] == "stop"]
+    # Every stop decision stopped its task, and every pruned task was stopped by a decision.
+    assert {d["node_id"] for d in stops} == {t["node_id"] for t in pruned}
+    for d in made:
+        assert d["pruner"] == "asha" and d["rung_epoch"] in (1, 3)
+        assert len(json.loads(d["trial_values"])) == 1
+        others = json.loads(d["rung_values"])
+        if d["decision"] == "stop":
+            # Stopped only when another trial at the rung was better (the curves keep their ranks).
+            assert any(o[0] < json.loads(d["trial_values"])[0] for o in others)
+    for t in pruned:
+        result = json.loads(t["result"])
+        assert result["pruned"] is True
+        last_epoch, last = metrics[t["node_id"]][-1]
+        # Recorded with the last metrics it reported and the epoch it reached, before a full training.
+        assert result["epoch"] == last_epoch < 9
+        assert t["objective"] == last["val_loss"]
+        assert t["error"] == ""
+    for t in tasks:
+        if t["status"] == "done":
+            assert metrics[t["node_id"]][-1][0] == 9
+    return by_node, made
+
+
+def test_asha_stops_trials_that_fall_behind_and_records_its_decisions(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", "")), timeout=300)
+    check_pruned_search(run)
+    # status counts them.
+    status = subprocess.run([str(BINARY), "status", str(run.out_dir)], capture_output=True, text=True, timeout=60)
+    assert "pruned" in status.stdout
+
+
+def test_an_isolated_python_model_is_pruned_too(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", ", shell: isolated")), timeout=300)
+    check_pruned_search(run)
+
+
+def test_a_resumed_asha_search_keeps_its_decisions_and_never_reruns_a_pruned_task(tmp_path, write_yaml):
+    wf = write_yaml(ASHA.replace("@SHELL@", "").replace("max_evals: 12", "max_evals: 16"))
+    out = tmp_path / "run"
+    proc = subprocess.Popen([str(BINARY), "run", str(wf), "--out", str(out)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    wait_for_store(out, "SELECT count(*) FROM tasks WHERE status = 'pruned'", lambda r: r[0][0] >= 2,
+                   timeout=240, proc=proc, what="two pruned tasks")
+    kill_job(proc, out)
+    before = {n: (a, e) for n, a, e in query_store(out, "SELECT node_id, attempts, end_time FROM tasks "
+                                                        "WHERE status = 'pruned'")}
+    decisions_before = query_store(out, "SELECT id, node_id, epoch, decision, rung_values FROM prune_decisions")
+    assert len(before) >= 2
+    resumed = subprocess.run([str(BINARY), "resume", str(out)], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=300)
+
+    by_node, made = check_pruned_search(Run(resumed, out), expected_tasks=16)
+    for node, (attempts, end_time) in before.items():
+        assert by_node[node]["status"] == "pruned"
+        assert (by_node[node]["attempts"], by_node[node]["end_time"]) == (attempts, end_time)  # not run again
+    # Every decision recorded before the kill is kept, as it was.
+    after = query_store(out, "SELECT id, node_id, epoch, decision, rung_values FROM prune_decisions")
+    assert after[:len(decisions_before)] == decisions_before
+
+
+PARETO = """
+name: pareto-curves
+workflow: hpo
+model: {kind: python, entry: "prune_models:curve", python_path: ["@MODELS@"], defaults: {epochs: 9, epoch_s: 0.3}}
+space: {x: {type: float, low: 0, high: 1}}
+objective: {metrics: [{metric: val_loss}, {metric: latency}], combine: pareto}
+optimizer:
+  name: nsga2
+  max_evals: 14
+  seed: 5
+  pruner: {name: asha, min_epochs: 1, reduction_factor: 3, max_epochs: 9}
+resources: {workers: 2}
+"""
+
+
+def test_pareto_pruning_never_stops_a_trial_on_the_front_and_stops_dominated_ones(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(PARETO), timeout=300)
+    assert run.returncode == 0, run.stderr
+    tasks = run.tasks()
+    with run.db() as con:
+        made = decisions(con)
+    assert made and all(len(json.loads(d["trial_values"])) == 2 for d in made)
+    pruned = [t for t in tasks if t["status"] == "pruned"]
+    assert pruned
+    # The curves' Pareto set is 0.3 <= x <= 0.7 at every epoch: no other trial dominates one there.
+    for t in pruned:
+        x = json.loads(t["params"])["x"]
+        assert not 0.3 <= x <= 0.7, t
+    for d in made:
+        if d["decision"] != "stop":
+            continue
+        mine = json.loads(d["trial_values"])
+        others = json.loads(d["rung_values"])
+        assert any(o[0] <= mine[0] and o[1] <= mine[1] and o != mine for o in others)  # dominated at its rung
