@@ -135,3 +135,19 @@ def test_pareto_pruning_never_stops_a_trial_on_the_front_and_stops_dominated_one
         mine = json.loads(d["trial_values"])
         others = json.loads(d["rung_values"])
         assert any(o[0] <= mine[0] and o[1] <= mine[1] and o != mine for o in others)  # dominated at its rung
+
+
+def test_tpe_learns_pruned_trials_as_optuna_pruned_trials(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", "").replace("name: random", "name: tpe")),
+                     timeout=300)
+    by_node, _ = check_pruned_search(run)
+    with run.db() as con:
+        logs = [json.loads(m) for k, m in con.execute("SELECT kind, message FROM events ORDER BY id")
+                if k == "optimizer:log"]
+        done = json.loads(con.execute("SELECT message FROM events WHERE kind = 'optimizer:done'").fetchone()[0])
+    state = logs[-1]["optimizer"]
+    # Optuna holds every trial, and only the full trainings as complete (the pruned ones as PRUNED).
+    assert state["trials"] == len(by_node)
+    assert state["complete"] == sum(t["status"] == "done" for t in by_node.values())
+    # The search's best is a full training, never a value a pruned trial reached on its way.
+    assert by_node[done["best"]["id"]]["status"] == "done"
