@@ -92,7 +92,7 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
         break;
       case spec::ModelKind::app:
         if (!app) {
-          owned_.push_back(make_app_shell(config_));
+          owned_.push_back(make_app_shell(config_, progress));
           app = owned_.back().get();
         }
         by_model_.push_back(app);

@@ -151,3 +151,31 @@ def test_tpe_learns_pruned_trials_as_optuna_pruned_trials(supervisor, write_yaml
     assert state["complete"] == sum(t["status"] == "done" for t in by_node.values())
     # The search's best is a full training, never a value a pruned trial reached on its way.
     assert by_node[done["best"]["id"]]["status"] == "done"
+
+
+APP = """
+name: asha-app
+workflow: hpo
+model:
+  kind: app
+  command: [/usr/bin/python3, "@MODELS@/prune_app.py", "{params_file}"]
+  defaults: {epochs: 9, epoch_s: 0.3}
+  stop_signal: USR1
+  stop_grace_s: 1
+space: {x: {type: float, low: 0, high: 1}}
+optimizer:
+  name: random
+  max_evals: 10
+  seed: 3
+  pruner: {name: asha, min_epochs: 1, reduction_factor: 3, max_epochs: 9}
+resources: {workers: 2}
+"""
+
+
+def test_an_app_model_reports_epochs_through_its_progress_file_and_is_stopped_by_its_signal(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(APP), timeout=300)
+    by_node, _ = check_pruned_search(run, expected_tasks=10)
+    for node, t in by_node.items():
+        marker = run.out_dir / "tasks" / node / "got-stop-signal"
+        # Pruned ones got model.stop_signal, ignored it and were killed after the grace; the others never.
+        assert marker.exists() == (t["status"] == "pruned"), node
