@@ -236,6 +236,15 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     store.add_event("heartbeat", why, core::wall_now());
     std::fprintf(stderr, "supervisor: %s\n", why.c_str());
   }
+  // prune: a worker hears a per-task stop on a thread of its own, which needs the same thread level.
+  if (!heartbeats.available && spec.kind == spec::WorkflowKind::hpo &&
+      spec.optimizer.pruner.kind != prune::PrunerKind::none) {
+    const std::string why = "optimizer.pruner is off for this session: the MPI library gives thread level " +
+                            heartbeats.level + " and stopping a running task needs MPI_THREAD_SERIALIZED "
+                            "(every trial trains in full; unset SV_MPI_THREADS)";
+    store.add_event("pruner", why, core::wall_now());
+    std::fprintf(stderr, "supervisor: %s\n", why.c_str());
+  }
 
   engine::WorkflowEnv env{out_dir, previous, comm.size() - 1, true};
   if (spec.kind == spec::WorkflowKind::hpo) env.optimizer_time_s = engine::recorded_optimizer_time(store.events());
@@ -271,7 +280,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
 
   engine::Server server(comm, store, *workflow, options);
   // prune: early stopping from optimizer.pruner (rebuilt from the store on a resume).
-  if (spec.kind == spec::WorkflowKind::hpo) server.set_pruning(engine::make_pruning(spec.optimizer.pruner, store));
+  if (spec.kind == spec::WorkflowKind::hpo && heartbeats.available)
+    server.set_pruning(engine::make_pruning(spec.optimizer.pruner, store));
   if (!previous.empty()) {
     std::size_t kept = 0;
     for (const auto& row : previous) kept += row.status == store::TaskStatus::done;

@@ -179,3 +179,22 @@ def test_an_app_model_reports_epochs_through_its_progress_file_and_is_stopped_by
         marker = run.out_dir / "tasks" / node / "got-stop-signal"
         # Pruned ones got model.stop_signal, ignored it and were killed after the grace; the others never.
         assert marker.exists() == (t["status"] == "pruned"), node
+
+
+def test_an_r_model_is_pruned_through_ctx_should_stop(supervisor, write_yaml):
+    wf = ASHA.replace("@SHELL@", "").replace('{kind: python, entry: "prune_models:curve", python_path: ["@MODELS@"],',
+                                             '{kind: r, entry: "@MODELS@/prune_models.R:curve",')
+    assert "kind: r" in wf
+    run = supervisor("run", write_yaml(wf), timeout=300)
+    check_pruned_search(run)
+
+
+def test_without_the_thread_level_a_stop_needs_the_pruner_is_off_and_says_so(supervisor, write_yaml, monkeypatch):
+    monkeypatch.setenv("SV_MPI_THREADS", "funneled")
+    run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", "").replace("max_evals: 12", "max_evals: 3")),
+                     timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "optimizer.pruner is off for this session" in run.stderr
+    assert {t["status"] for t in run.tasks()} == {"done"}
+    with run.db() as con:
+        assert con.execute("SELECT count(*) FROM events WHERE kind = 'pruner'").fetchone()[0] == 1
