@@ -67,7 +67,9 @@ def check_pruned_search(run, expected_tasks=12):
 def test_asha_stops_trials_that_fall_behind_and_records_its_decisions(supervisor, write_yaml):
     run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", "")), timeout=300)
     check_pruned_search(run)
-    # status counts them.
+    # The run's summary and status count them.
+    pruned = sum(t["status"] == "pruned" for t in run.tasks())
+    assert f"({pruned} of them pruned early)" in run.stdout
     status = subprocess.run([str(BINARY), "status", str(run.out_dir)], capture_output=True, text=True, timeout=60)
     assert "pruned" in status.stdout
 
