@@ -79,28 +79,49 @@ def test_an_isolated_python_model_is_pruned_too(supervisor, write_yaml):
     check_pruned_search(run)
 
 
-def test_a_resumed_asha_search_keeps_its_decisions_and_never_reruns_a_pruned_task(tmp_path, write_yaml):
-    wf = write_yaml(ASHA.replace("@SHELL@", "").replace("max_evals: 12", "max_evals: 16"))
+def test_an_asha_search_killed_again_and_again_keeps_its_decisions_and_never_reruns_a_pruned_task(tmp_path,
+                                                                                                 write_yaml):
+    wf = write_yaml(ASHA.replace("@SHELL@", "").replace("max_evals: 12", "max_evals: 18"))
     out = tmp_path / "run"
-    proc = subprocess.Popen([str(BINARY), "run", str(wf), "--out", str(out)], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    wait_for_store(out, "SELECT count(*) FROM tasks WHERE status = 'pruned'", lambda r: r[0][0] >= 2,
-                   timeout=240, proc=proc, what="two pruned tasks")
-    kill_job(proc, out)
-    before = {n: (a, e) for n, a, e in query_store(out, "SELECT node_id, attempts, end_time FROM tasks "
-                                                        "WHERE status = 'pruned'")}
-    decisions_before = query_store(out, "SELECT id, node_id, epoch, decision, rung_values FROM prune_decisions")
-    assert len(before) >= 2
-    resumed = subprocess.run([str(BINARY), "resume", str(out)], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=300)
 
-    by_node, made = check_pruned_search(Run(resumed, out), expected_tasks=16)
-    for node, (attempts, end_time) in before.items():
+    def start(*args):
+        return subprocess.Popen([str(BINARY), *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
+    def pruned_rows():
+        return {n: (a, e) for n, a, e in query_store(out, "SELECT node_id, attempts, end_time FROM tasks "
+                                                          "WHERE status = 'pruned'")}
+
+    def decision_rows():
+        return query_store(out, "SELECT id, node_id, epoch, decision, rung_values FROM prune_decisions") or []
+
+    proc = start("run", str(wf), "--out", str(out))
+    kept, decided, kills = {}, [], 0
+    # kill -9 each session once the store shows more pruned tasks than the last one left (progress, not the
+    # clock, decides when), then resume; whatever was recorded before a kill stays as it was.
+    for target in (2, 4, 6):
+        try:
+            wait_for_store(out, "SELECT count(*) FROM tasks WHERE status = 'pruned'", lambda r: r[0][0] >= target,
+                           timeout=240, proc=proc, what=f"{target} pruned tasks")
+        except AssertionError:
+            if proc.poll() is None:
+                raise
+            break  # the search ended first
+        kill_job(proc, out)
+        kills += 1
+        now, decisions = pruned_rows(), decision_rows()
+        assert all(now[n] == v for n, v in kept.items())
+        assert decisions[:len(decided)] == decided
+        kept, decided = now, decisions
+        proc = start("resume", str(out))
+    _, err = proc.communicate(timeout=300)
+    assert kills >= 2
+    by_node, made = check_pruned_search(Run(subprocess.CompletedProcess([], proc.returncode, "", err.decode()), out),
+                                        expected_tasks=18)
+    for node, (attempts, end_time) in kept.items():
         assert by_node[node]["status"] == "pruned"
         assert (by_node[node]["attempts"], by_node[node]["end_time"]) == (attempts, end_time)  # not run again
-    # Every decision recorded before the kill is kept, as it was.
-    after = query_store(out, "SELECT id, node_id, epoch, decision, rung_values FROM prune_decisions")
-    assert after[:len(decisions_before)] == decisions_before
+    assert decision_rows()[:len(decided)] == decided
 
 
 PARETO = """
