@@ -27,7 +27,7 @@ def decisions(con):
     return [dict(r) for r in con.execute("SELECT * FROM prune_decisions ORDER BY id")]
 
 
-def check_pruned_search(run, expected_tasks=12):
+def check_pruned_search(run, expected_tasks=12, pruner="asha"):
     assert run.returncode == 0, run.stderr
     tasks = run.tasks()
     assert len(tasks) == expected_tasks
@@ -44,7 +44,7 @@ def check_pruned_search(run, expected_tasks=12):
     # Every stop decision stopped its task, and every pruned task was stopped by a decision.
     assert {d["node_id"] for d in stops} == {t["node_id"] for t in pruned}
     for d in made:
-        assert d["pruner"] == "asha" and d["rung_epoch"] in (1, 3)
+        assert d["pruner"] == pruner and d["rung_epoch"] in (1, 3)
         assert len(json.loads(d["trial_values"])) == 1
         others = json.loads(d["rung_values"])
         if d["decision"] == "stop":
@@ -72,6 +72,15 @@ def test_asha_stops_trials_that_fall_behind_and_records_its_decisions(supervisor
     assert f"({pruned} of them pruned early)" in run.stdout
     status = subprocess.run([str(BINARY), "status", str(run.out_dir)], capture_output=True, text=True, timeout=60)
     assert "pruned" in status.stdout
+
+
+def test_hyperband_spreads_trials_over_brackets_and_prunes_within_each(supervisor, write_yaml):
+    run = supervisor("run", write_yaml(ASHA.replace("@SHELL@", "").replace("name: asha", "name: hyperband")),
+                     timeout=300)
+    check_pruned_search(run, pruner="hyperband")
+    with run.db() as con:
+        first_rungs = {e for (e,) in con.execute("SELECT min(rung_epoch) FROM prune_decisions GROUP BY node_id")}
+    assert first_rungs == {1, 3}  # brackets starting at epoch 1 and at epoch 3 (max_epochs 9)
 
 
 def test_an_isolated_python_model_is_pruned_too(supervisor, write_yaml):
