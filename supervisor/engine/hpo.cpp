@@ -305,14 +305,16 @@ void HpoWorkflow::on_node_finished(Graph& graph, std::size_t index) {
     tags_.erase(tag);
   }
   if (port_ && !ended_) port_->send(msg.dump());
-  after_result(n.objective, msg["ok"].get<bool>());
+  // prune: a value a pruned trial reached on its way is no result for the target rule.
+  after_result(n.objective, msg["ok"].get<bool>() && !msg.contains("pruned"));
 }
 
 void HpoWorkflow::on_node_restored(Graph& graph, std::size_t index) {
   // The optimizer has this result through its replay; only the stop rules need to count it.
   const Node& n = graph.node(index);
   tags_.erase(index);
-  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective));
+  const bool pruned = !pruned_steps(core::Json::parse(n.result, nullptr, false), spec_.objective.metric).is_null();
+  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective) && !pruned);
 }
 
 }  // namespace sv::engine
