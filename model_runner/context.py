@@ -103,10 +103,11 @@ class Context:
     def should_stop(self):
         """True when the supervisor wants this task to checkpoint and return.
 
-        Reasons: the allocation's walltime is near (rank 0 drains), the model's
-        timeout passed, or a test's ``stop`` hook fired. A model that sees True
-        should save a checkpoint and return; the task is then recorded as
-        interrupted, not done, and resumes from that checkpoint.
+        Reasons: the allocation's walltime is near (rank 0 drains), the server's
+        pruner stopped this task, the model's timeout passed, or a test's ``stop``
+        hook fired. A model that sees True should save a checkpoint and return;
+        the task is then recorded as interrupted, not done, and resumes from that
+        checkpoint (or, when a pruner stopped it, as pruned, for good).
         """
         if (self._stop is not None and self._stop()) or self._bridge.should_stop():
             self.stop_seen = True

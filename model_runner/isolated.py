@@ -14,7 +14,8 @@ little-endian length and a JSON text.
                                                      ["result", ok, objective, result_json, error]
 SIGUSR1 asks the running model to stop (ctx.should_stop() turns true), as a walltime drain does; so do
 SIGTERM and SIGINT, which a scheduler or a Ctrl-C sends to every process of the job: the job drains, this
-process does not die. Processes a model left behind are ended by the worker after each task (it adopts
+process does not die. SIGUSR2 asks the running task only to stop (a pruner stopped it): it is forgotten
+when the next task starts. Processes a model left behind are ended by the worker after each task (it adopts
 orphans as a subreaper); this process only collects the exit status of its own.
 """
 import json
@@ -61,7 +62,7 @@ def _install_bridge(pipe, stop):
     """A ``_supervisor`` module for model_runner.progress.find_bridge(): progress goes to the worker."""
     bridge = types.ModuleType("_supervisor")
     bridge.report = lambda task_id, payload: pipe.write(["progress", task_id, payload])
-    bridge.should_stop = lambda: stop["flag"]
+    bridge.should_stop = lambda: stop["flag"] or stop["task"]
     sys.modules["_supervisor"] = bridge
 
 
@@ -78,9 +79,10 @@ def _reap_children():
 
 def main():
     pipe = _Pipe()
-    stop = {"flag": False}
+    stop = {"flag": False, "task": False}  # the job drains / the running task was pruned
     for sig in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.update(flag=True))
+    signal.signal(signal.SIGUSR2, lambda *_: stop.update(task=True))
     _install_bridge(pipe, stop)
     from . import shell  # after the bridge, so configure() finds it
 
@@ -99,6 +101,7 @@ def main():
         elif kind == "task":
             _, model, task_id, node_id, attempt, params = request
             _reap_children()
+            stop["task"] = False  # a SIGUSR2 for the last task ran its handler before this read returned
             ok, objective, result, error = shell.run_task(model, task_id, node_id, attempt, params)
             if objective is not None and not math.isfinite(objective):
                 objective = None  # JSON has no NaN; the worker reads a missing objective the same way

@@ -92,8 +92,13 @@ class Driver:
             params = {name: params[name] for name in space.names}
             if not space.contains(params):
                 return
-        self.optimizer.tell(params, value, ok)
-        if ok and not self.scorer.vector and value < self.best_told:
+        steps = delivery.result.get("pruned")  # a pruned trial: its [[epoch, value], ...]
+        if steps is not None and ok:
+            sign = 1.0 if self.scorer.vector else self.scorer.signs[0]
+            self.optimizer.tell_pruned(params, value, [(e, sign * v) for e, v in steps])
+        else:
+            self.optimizer.tell(params, value, ok)
+        if ok and steps is None and not self.scorer.vector and value < self.best_told:
             self.best_told = value
             self.exchange.event("best", {"id": delivery.result.get("id"), "params": params,
                                          "objective": self.scorer.signs[0] * value,

@@ -127,11 +127,13 @@ class History:
 
     def add(self, result, params):
         raw = self.scorer.raw(result)
-        self.records.append({"id": result.get("id"), "params": params, "raw": raw})
+        self.records.append({"id": result.get("id"), "params": params, "raw": raw,
+                             "pruned": result.get("pruned") is not None})
         return raw
 
     def successes(self):
-        return [r for r in self.records if r["raw"] is not None]
+        """Finished trainings with a value; a pruned trial's value reached is no final result."""
+        return [r for r in self.records if r["raw"] is not None and not r["pruned"]]
 
     def best(self):
         """The best successful result (weighted: ranked with the final ranges), or None."""

@@ -68,6 +68,14 @@ class Optimizer:
                 self._best = (key, params)
         self._tell(params, value, ok)
 
+    def tell_pruned(self, params, value, steps):
+        """Observes a trial a pruner stopped early. ``value``: the value it reached (minimization
+        sense), ``steps``: its reported epochs as (epoch, value) pairs, same sense. By default the
+        optimizer learns the value reached, as for any result; Optuna's optimizers override
+        ``_tell_pruned`` to add a pruned trial with its intermediate values."""
+        self.told += 1
+        self._tell_pruned(params, value, steps)
+
     def best(self):
         """(params, value) of the best successful result told so far, or None."""
         return None if self._best is None else (self._best[1], self._best[0])
@@ -84,6 +92,10 @@ class Optimizer:
 
     def _tell(self, params, value, ok):
         raise NotImplementedError
+
+    def _tell_pruned(self, params, value, steps):
+        self.told -= 1  # tell() counts it again
+        self.tell(params, value, True)
 
     def _state(self):
         return {}

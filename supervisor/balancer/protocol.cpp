@@ -100,6 +100,10 @@ struct EncodeVisitor {
     w.pod(MsgType::gpu_samples);
     w.str(m.payload);
   }
+  void operator()(const StopTaskMsg& m) {
+    w.pod(MsgType::stop_task);
+    w.pod(m.task_id);
+  }
 };
 
 }  // namespace
@@ -187,6 +191,11 @@ Message decode_body(Reader& r) {
     }
     case MsgType::gpu_samples:  // [gpu2]
       return GpuSamplesMsg{r.str()};
+    case MsgType::stop_task: {
+      StopTaskMsg m;
+      m.task_id = r.pod<std::uint64_t>();
+      return m;
+    }
   }
   throw core::CommError("unknown message type " + std::to_string(static_cast<int>(type)) +
                         " from a peer rank (mixed supervisor builds in one job?)");

@@ -23,6 +23,7 @@ enum class MsgType : std::uint8_t {
   heartbeat = 7, // worker -> server: still alive (sent by a thread of its own, also while a task runs)
   retire = 8,    // worker -> server: a task is stuck in this rank for good; give up on the rank
   gpu_samples = 9,  // [gpu2] worker -> server: its node's GPU readings (the node's leader worker only)
+  stop_task = 10, // server -> worker: stop this one running task (pruning); the others run on
 };
 
 struct HelloMsg {
@@ -40,8 +41,9 @@ struct TaskMsg {
 };
 
 // interrupted: the model stopped early because the job is draining (walltime); it left a checkpoint and
-// is not a failure.
-enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1, interrupted = 2 };
+// is not a failure. pruned: the model stopped because the server asked this task to stop (StopTaskMsg);
+// it is finished for good, with the metrics it reached.
+enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1, interrupted = 2, pruned = 3 };
 
 struct ResultMsg {
   std::uint64_t task_id = 0;
@@ -77,8 +79,15 @@ struct GpuSamplesMsg {
   std::string payload;
 };
 
+// Per-task stop (pruning): the running task `task_id` should return soon; a worker that no longer runs it
+// ignores the message (its result is already on the way).
+struct StopTaskMsg {
+  std::uint64_t task_id = 0;
+};
+
+
 using Message = std::variant<HelloMsg, TaskMsg, ResultMsg, ProgressMsg, ShutdownMsg, FatalMsg, HeartbeatMsg,
-                             RetireMsg, GpuSamplesMsg>;
+                             RetireMsg, GpuSamplesMsg, StopTaskMsg>;
 
 /// Writes the encoding of `m` to `out` (cleared first).
 void encode(const Message& m, std::string& out);

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/errors.hpp"
 
@@ -45,6 +46,70 @@ class Heartbeat {
   std::thread thread_;
 };
 
+// While a task runs the worker's main thread is inside the model, so a listener thread reads the server's
+// messages meanwhile: a stop for the running task is acted on at once (on_stop), anything else (more tasks,
+// shutdown) is kept, in arrival order, for the main loop. Both threads receive under one lock and the main
+// thread takes what was kept before it receives itself, so no message overtakes another. The listener
+// looks every few milliseconds: a stop needs no microsecond latency, and an idle worker stays idle.
+class TaskListener {
+ public:
+  TaskListener(Comm& comm, std::function<void(std::uint64_t)> on_stop, int interval_us)
+      : comm_(comm), on_stop_(std::move(on_stop)), interval_(std::chrono::microseconds(interval_us)) {
+    if (on_stop_) thread_ = std::thread([this] { loop(); });
+  }
+  ~TaskListener() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void begin(std::uint64_t task_id) { running_.store(task_id); }
+  void end() { running_.store(0); }
+  /// Main thread: hands f what the listener kept, then every message already delivered.
+  template <class F>
+  void receive_all(F&& f) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& m : kept_) f(std::move(m));
+    kept_.clear();
+    int source = -1;
+    while (comm_.try_receive(source, bytes_)) decode_each(bytes_, f);
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    int source = -1;
+    std::string bytes;
+    while (!cv_.wait_for(lock, interval_, [this] { return quit_; })) {
+      if (running_.load() == 0) continue;
+      while (comm_.try_receive(source, bytes)) {
+        decode_each(bytes, [this](Message&& m) {
+          auto* stop = std::get_if<StopTaskMsg>(&m);
+          if (!stop) {
+            kept_.push_back(std::move(m));
+          } else if (stop->task_id == running_.load()) {
+            on_stop_(stop->task_id);
+          }
+        });
+      }
+    }
+  }
+
+  Comm& comm_;
+  std::function<void(std::uint64_t)> on_stop_;
+  std::chrono::microseconds interval_;
+  std::atomic<std::uint64_t> running_{0};
+  std::mutex mutex_;  // receiving, kept_, quit_
+  std::condition_variable cv_;
+  bool quit_ = false;
+  std::vector<Message> kept_;
+  std::string bytes_;
+  std::thread thread_;
+};
+
 // Blocks (politely) until a message from the server arrives.
 std::string wait_for_message(Comm& comm, Backoff& backoff) {
   int source = -1;
@@ -62,24 +127,22 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
   out.clear();
 
   Heartbeat heartbeat(comm, options.heartbeat_s);
+  TaskListener listener(comm, options.on_stop_task, options.listen_interval_us);
   Backoff backoff(options.max_sleep_us);
   std::deque<TaskMsg> queued;  // the server sends several tasks at once when tasks are short (prefetch)
   std::uint64_t ran = 0;
   std::size_t unsent = 0;  // results in `out` not yet sent
   bool shutting_down = false;
-  int source = -1;
-  std::string bytes;
   while (true) {
-    // Take everything already delivered before running the next task, so a shutdown is never missed.
-    while (comm.try_receive(source, bytes)) {
-      decode_each(bytes, [&](Message&& m) {
-        if (auto* t = std::get_if<TaskMsg>(&m)) {
-          queued.push_back(std::move(*t));
-        } else if (std::holds_alternative<ShutdownMsg>(m)) {
-          shutting_down = true;
-        }
-      });
-    }
+    // Take everything already delivered before running the next task, so a shutdown is never missed. A
+    // stop for a task that is no longer running is stale (its result is on the way) and ignored.
+    listener.receive_all([&](Message&& m) {
+      if (auto* t = std::get_if<TaskMsg>(&m)) {
+        queued.push_back(std::move(*t));
+      } else if (std::holds_alternative<ShutdownMsg>(m)) {
+        shutting_down = true;
+      }
+    });
     // Results go back together while more queued tasks follow (only short tasks are queued), but never
     // wait behind an empty queue, and never more than max_unsent_results at a time so the server can refill.
     if (unsent > 0 && (queued.empty() || unsent >= options.max_unsent_results)) {
@@ -91,7 +154,9 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
       backoff.reset();
       TaskMsg task = std::move(queued.front());
       queued.pop_front();
+      listener.begin(task.task_id);
       ResultMsg result = execute(task);
+      listener.end();
       result.task_id = task.task_id;
       append(result, out);
       ++unsent;

@@ -1,5 +1,7 @@
 // Worker loop: what a worker rank does for the whole job — say hello, wait (without spinning) for task
-// messages, run each through the given executor, send its result, and leave on shutdown.
+// messages, run each through the given executor, send its result, and leave on shutdown. With on_stop_task
+// set, a listener thread also reads the server's messages while a task runs, so a per-task stop
+// (StopTaskMsg, pruning) reaches the running model.
 #pragma once
 #include <functional>
 #include <string>
@@ -19,6 +21,10 @@ struct WorkerOptions {
   double heartbeat_s = 0;
   std::string host;
   std::string devices;  // [gpu2] the GPUs this rank was bound to, for its hello ("" = none)
+  // Called (from the listener thread) when the server asks the running task to stop; empty = no listener,
+  // and messages are read only between tasks. The Comm must then allow calls from that thread.
+  std::function<void(std::uint64_t task_id)> on_stop_task;
+  int listen_interval_us = 5000;  // how often the listener looks for a stop while a task runs
 };
 
 using TaskExecutor = std::function<ResultMsg(const TaskMsg&)>;

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "cli/job_plan.hpp"
+#include "engine/pruning.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/signals.hpp"
 #include "cli/summary.hpp"
@@ -189,6 +190,15 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     store.add_event("heartbeat", why, core::wall_now());
     std::fprintf(stderr, "supervisor: %s\n", why.c_str());
   }
+  // A worker hears a per-task stop (pruning) on a thread of its own, which needs the same thread level.
+  if (!heartbeats && spec.kind == spec::WorkflowKind::hpo && spec.optimizer.pruner.kind != prune::PrunerKind::none) {
+    const std::string why = "optimizer.pruner is off for this session: the MPI library gives thread level " +
+                            std::string(balancer::thread_level_name(threads)) +
+                            " and stopping a running task needs MPI_THREAD_SERIALIZED "
+                            "(every trial trains in full; unset SV_MPI_THREADS)";
+    store.add_event("pruner", why, core::wall_now());
+    std::fprintf(stderr, "supervisor: %s\n", why.c_str());
+  }
 
   engine::WorkflowEnv env;
   env.previous = previous;
@@ -227,6 +237,9 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   };
 
   engine::Server server(comm, store, *workflow, options);
+  // Early stopping from optimizer.pruner (rebuilt from the store on a resume).
+  if (spec.kind == spec::WorkflowKind::hpo && heartbeats)
+    server.set_pruning(engine::make_pruning(spec.optimizer.pruner, store));
   if (!previous.empty()) {
     std::size_t kept = 0;
     for (const auto& row : previous) kept += row.status == store::TaskStatus::done;

@@ -71,12 +71,36 @@ Json gpu_status(const std::vector<store::GpuSampleRow>& samples) {
   return out;
 }
 
+// Pruned trials and the worker time they did not spend: each one's run time short of the mean full
+// training (the done tasks'); null saving before any training finished. An estimate, said as one.
+Json pruning_summary(const store::Store& store, const store::StatusCounts& counts) {
+  if (counts.pruned == 0) return nullptr;
+  auto duration = [](const store::TaskRow& t) { return t.end_time >= t.start_time ? t.end_time - t.start_time : 0.0; };
+  double full = 0;
+  std::size_t n = 0;
+  for (const auto& t : store.tasks_with_status(store::TaskStatus::done)) {
+    if (t.start_time <= 0) continue;
+    full += duration(t);
+    ++n;
+  }
+  Json saved = nullptr;
+  if (n > 0) {
+    const double mean = full / static_cast<double>(n);
+    double sum = 0;
+    for (const auto& t : store.tasks_with_status(store::TaskStatus::pruned))
+      if (t.start_time > 0) sum += std::max(0.0, mean - duration(t));
+    saved = sum;
+  }
+  return {{"pruned", counts.pruned}, {"worker_s_saved", saved}};
+}
+
 }  // namespace
 
 // Keys: run{name, workflow, status, dir, store, spec_path, created, updated, elapsed_s},
-// objective{metric, goal}, counts{pending, running, done, failed, canceled, recorded, expected},
-// rate{finished_per_s, eta_s}, running[{node_id, task_id, worker, host, device, attempt, started,
-// elapsed_s, epoch, metrics}], running_total, best[{node_id, objective, params, duration_s}],
+// objective{metric, goal}, counts{pending, running, done, failed, canceled, pruned, recorded, expected},
+// rate{finished_per_s, eta_s}, pruning{pruned, worker_s_saved} (null without pruned trials),
+// running[{node_id, task_id, worker, host, device, attempt, started, elapsed_s, epoch, metrics}],
+// running_total, best[{node_id, objective, params, duration_s}],
 // failures[{node_id, attempts, worker, host, device, error}], failures_total,
 // submissions[{id, time, scheduler, job_id, script, site, resubmits_left}],
 // sessions[{id, started, ended, workers, host, job_id, status}],
@@ -100,7 +124,8 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
                 {"probably_killed", killed}};
   out["objective"] = {{"metric", in.metric}, {"goal", in.minimize ? "minimize" : "maximize"}};
   out["counts"] = {{"pending", counts.pending}, {"running", counts.running}, {"done", counts.done},
-                   {"failed", counts.failed},   {"canceled", counts.canceled}, {"recorded", counts.total()},
+                   {"failed", counts.failed},   {"canceled", counts.canceled}, {"pruned", counts.pruned},
+                   {"recorded", counts.total()},
                    {"expected", in.expected_total ? Json(in.expected_total) : Json(nullptr)}};
 
   // Rate over the time jobs actually ran (the sum of sessions), so the gap before a resume does not count.
@@ -109,7 +134,7 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
     double s_end = s.ended > 0 ? s.ended : (live ? in.now : run.updated);
     job_time += std::max(0.0, s_end - s.started);
   }
-  const std::int64_t finished = counts.done + counts.failed;
+  const std::int64_t finished = counts.done + counts.failed + counts.pruned;
   Json rate = {{"finished_per_s", nullptr}, {"eta_s", nullptr}};
   if (job_time > 0 && finished > 0) {
     double per_s = finished / job_time;
@@ -136,6 +161,8 @@ Json collect_status(const store::Store& store, const StatusInputs& in) {
     out["running"].push_back(std::move(r));
   }
   out["running_total"] = counts.running;
+
+  out["pruning"] = pruning_summary(store, counts);
 
   out["best"] = Json::array();
   for (const auto& t : store.best_tasks(in.best_limit, in.minimize)) {
@@ -225,10 +252,19 @@ std::string render_status_text(const Json& st) {
   std::string tasks = "tasks: " + i(c["done"]) + " done, " + i(c["running"]) + " running, " + i(c["pending"]) +
                       " pending, " + i(c["failed"]) + " failed";
   if (c["canceled"].get<long long>() > 0) tasks += ", " + i(c["canceled"]) + " canceled";
+  if (c.value("pruned", 0LL) > 0) tasks += ", " + i(c["pruned"]) + " pruned";
   tasks += " (" + i(c["recorded"]) + " recorded";
   if (!c["expected"].is_null())
     tasks += std::string(run["workflow"] == "hpo" ? " of a budget of " : " of ") + i(c["expected"]);
   line(tasks + ")");
+  if (st.contains("pruning") && st["pruning"].is_object()) {
+    const Json& p = st["pruning"];
+    char saved[160] = "no full training finished yet to compare with";
+    if (!p["worker_s_saved"].is_null())
+      std::snprintf(saved, sizeof saved, "about %.0f worker-s saved (each short of the mean full training)",
+                    p["worker_s_saved"].get<double>());
+    line("pruning: " + i(p["pruned"]) + " trials stopped early, " + std::string(saved));
+  }
   const Json& rate = st["rate"];
   if (!rate["finished_per_s"].is_null()) {
     double per_s = rate["finished_per_s"].get<double>();

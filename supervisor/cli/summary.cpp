@@ -32,8 +32,11 @@ void print_best(const store::Store& store, bool minimize, int limit) {
 void print_summary(const spec::WorkflowSpec& spec, const store::Store& store, const std::string& out_dir,
                    const engine::RunOutcome& outcome) {
   const auto& c = outcome.counts;
-  std::printf("\nrun %s (%s): %zu done, %zu failed in %s\n", spec.name.c_str(), spec::to_string(spec.kind), c.done,
-              c.failed, core::format_duration(outcome.elapsed).c_str());
+  // The graph counts a pruned trial as done (it finished for good); the store tells them apart.
+  const long long pruned = spec.optimizer.pruner.kind != prune::PrunerKind::none ? store.counts().pruned : 0;
+  const std::string of_them = pruned > 0 ? " (" + std::to_string(pruned) + " of them pruned early)" : "";
+  std::printf("\nrun %s (%s): %zu done%s, %zu failed in %s\n", spec.name.c_str(), spec::to_string(spec.kind), c.done,
+              of_them.c_str(), c.failed, core::format_duration(outcome.elapsed).c_str());
   bool minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   std::printf("best by %s (%s):\n", spec.objective.metric.c_str(), minimize ? "minimize" : "maximize");
   print_best(store, minimize, 5);

@@ -63,6 +63,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
       auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
       if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
     }
+    if (o.pruned) r.status = balancer::TaskStatusCode::pruned;  // the per-task stop (pruning)
     r.has_objective = o.objective.has_value();
     r.objective = o.objective.value_or(0.0);
     r.start_time = o.start_time;
@@ -75,6 +76,9 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
   worker_options.host = config.host;
   worker_options.devices = worker_devices;
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;
+  // A per-task stop from the server reaches the running model (needs the thread level heartbeats do).
+  if (heartbeats && spec.kind == spec::WorkflowKind::hpo && spec.optimizer.pruner.kind != prune::PrunerKind::none)
+    worker_options.on_stop_task = [](std::uint64_t id) { shell::request_task_stop(id); };
   balancer::run_worker(comm, execute, worker_options);
   return 0;
 }

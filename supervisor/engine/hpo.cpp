@@ -44,6 +44,24 @@ core::Json param_json(const spec::ParamSpec& p) {
 }
 }  // namespace
 
+// prune: a pruned trial's reported epochs of `metric` as [[epoch, value], ...] (the optimizer may learn
+// from them: Optuna gets a pruned trial with these intermediate values); null when it was not pruned.
+namespace {
+core::Json pruned_steps(const core::Json& result, const std::string& metric) {
+  if (!result.is_object() || !result.value("pruned", false)) return nullptr;
+  core::Json steps = core::Json::array();
+  auto h = result.find("history");
+  if (h == result.end() || !h->is_object()) return steps;
+  auto epochs = h->find("epoch");
+  auto values = h->find(metric);
+  if (epochs == h->end() || values == h->end() || !epochs->is_array() || !values->is_array()) return steps;
+  for (std::size_t i = 0; i < epochs->size() && i < values->size(); ++i)
+    if ((*epochs)[i].is_number() && (*values)[i].is_number() && std::isfinite((*values)[i].get<double>()))
+      steps.push_back({(*epochs)[i], (*values)[i]});
+  return steps;
+}
+}  // namespace
+
 core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id, const std::string& params,
                           bool done, std::optional<double> objective, const std::string& result,
                           const std::string& error) {
@@ -62,10 +80,11 @@ core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id,
     }
   }
   std::string why = error.empty() ? "no finite objective in the result" : error;
+  core::Json pruned = pruned_steps(parsed, spec.objectives.front().metric);  // prune: null unless pruned
   // Node ids of a search are the optimizer's proposal numbers, which its driver tags points with.
   core::Json tag;
   if (!id.empty() && id.find_first_not_of("0123456789") == std::string::npos) tag = {{"seq", std::stoll(id)}};
-  return {{"type", "result"},
+  core::Json msg = {{"type", "result"},
           {"id", id},
           {"params", core::Json::parse(params, nullptr, false)},
           {"tag", tag},
@@ -73,6 +92,8 @@ core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id,
           {"objective", ok ? core::Json(*objective) : core::Json()},
           {"objectives", objectives},
           {"error", ok ? std::string() : why}};
+  if (!pruned.is_null()) msg["pruned"] = pruned;  // only pruned trials carry the key
+  return msg;
 }
 
 core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers,
@@ -90,12 +111,13 @@ core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& r
   if (o.settings) opt["settings"] = *o.settings;
   std::vector<const store::TaskRow*> finals;
   for (const auto& row : previous)
-    if (row.result_seq > 0 && (row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed))
+    if (row.result_seq > 0 && (row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed ||
+                               row.status == store::TaskStatus::pruned))  // prune: a pruned trial replays as its value
       finals.push_back(&row);
   std::sort(finals.begin(), finals.end(), [](auto* a, auto* b) { return a->result_seq < b->result_seq; });
   core::Json replay = core::Json::array();
   for (const auto* row : finals)
-    replay.push_back(result_message(spec, row->node_id, row->params, row->status == store::TaskStatus::done,
+    replay.push_back(result_message(spec, row->node_id, row->params, row->status != store::TaskStatus::failed,
                                     row->objective, row->result, row->error));
   // The optimizer is handed the paths it writes (core/run_dir.hpp names them; "" when checking only).
   core::Json config = {{"run_dir", run_dir},
@@ -287,14 +309,16 @@ void HpoWorkflow::on_node_finished(Graph& graph, std::size_t index) {
     tags_.erase(tag);
   }
   if (port_ && !ended_) port_->send(msg.dump());
-  after_result(n.objective, msg["ok"].get<bool>());
+  // prune: a value a pruned trial reached on its way is no result for the target rule.
+  after_result(n.objective, msg["ok"].get<bool>() && !msg.contains("pruned"));
 }
 
 void HpoWorkflow::on_node_restored(Graph& graph, std::size_t index) {
   // The optimizer has this result through its replay; only the stop rules need to count it.
   const Node& n = graph.node(index);
   tags_.erase(index);
-  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective));
+  const bool pruned = !pruned_steps(core::Json::parse(n.result, nullptr, false), spec_.objective.metric).is_null();
+  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective) && !pruned);
 }
 
 }  // namespace sv::engine

@@ -99,14 +99,16 @@ store::TaskRow Server::row_for(std::size_t index) const {
   row.end_time = t.end_time;
   row.objective = t.objective;
   row.result_seq = t.result_seq;
-  if (t.status == store::TaskStatus::done) row.result = n.result;
+  if (t.status == store::TaskStatus::done || t.status == store::TaskStatus::pruned) row.result = n.result;
   row.error = t.status == store::TaskStatus::failed && !n.error.empty() ? n.error : t.error;
   return row;
 }
 
 void Server::set_status(std::size_t index, store::TaskStatus status) {
   TaskInfo& t = tasks_[index];
-  auto is_final = [](store::TaskStatus s) { return s == store::TaskStatus::done || s == store::TaskStatus::failed; };
+  auto is_final = [](store::TaskStatus s) {
+    return s == store::TaskStatus::done || s == store::TaskStatus::failed || s == store::TaskStatus::pruned;
+  };
   if (is_final(status) && !(t.dirty && is_final(t.status))) ++dirty_final_;
   t.status = status;
   t.changed_at = now_;
@@ -120,7 +122,8 @@ void Server::write_dirty_rows(double settled_before) {
   std::size_t kept = 0;
   for (std::size_t index : dirty_) {
     TaskInfo& t = tasks_[index];
-    bool final = t.status == store::TaskStatus::done || t.status == store::TaskStatus::failed;
+    bool final = t.status == store::TaskStatus::done || t.status == store::TaskStatus::failed ||
+                 t.status == store::TaskStatus::pruned;
     if (!final && t.changed_at > settled_before) {
       dirty_[kept++] = index;  // pending or running for a moment only: written with its next state
       continue;
@@ -169,8 +172,17 @@ void Server::on_result(int worker, balancer::ResultMsg& m) {
     return;
   }
   bool ok = m.status == balancer::TaskStatusCode::ok;
-  if (!ok) ++t.failures;
-  if (ok) {
+  const bool pruned = m.status == balancer::TaskStatusCode::pruned;
+  if (!ok && !pruned) ++t.failures;
+  if (pruned) {
+    // prune: stopped by the pruner; finished for good with the value it reached (the optimizer learns it;
+    // it does not count as the best, which only full trainings set).
+    t.result_seq = ++result_seq_;
+    set_status(index, store::TaskStatus::pruned);
+    std::optional<double> objective;
+    if (m.has_objective && std::isfinite(m.objective)) objective = m.objective;
+    graph_.mark_done(index, std::move(m.result), objective);
+  } else if (ok) {
     t.result_seq = ++result_seq_;
     set_status(index, store::TaskStatus::done);
     std::optional<double> objective;
@@ -201,11 +213,36 @@ void Server::on_progress(int worker, const balancer::ProgressMsg& m) {
   row.time = m.time;
   row.metrics = m.payload;
   auto j = core::Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+  bool has_epoch = false;
   if (j.is_object()) {
     auto e = j.find("epoch");
-    if (e != j.end() && e->is_number()) row.epoch = e->get<int>();
+    has_epoch = e != j.end() && e->is_number();
+    if (has_epoch) row.epoch = e->get<int>();
   }
+  const int epoch = row.epoch;
   store_.add_metric(std::move(row));
+  // prune: the pruner judges each epoch report; a stop decision stops this task.
+  if (has_epoch) tasks_[index].reported_epoch = true;
+  if (pruning_ && has_epoch && tasks_[index].status == store::TaskStatus::running &&
+      pruning_->on_report(static_cast<std::int64_t>(m.task_id), graph_.node(index).def.id, epoch, j, m.time))
+    stop_task(m.task_id);
+}
+
+void Server::set_pruning(std::unique_ptr<Pruning> pruning) {
+  pruning_ = std::move(pruning);
+  if (pruning_) pruning_->restore();
+}
+
+bool Server::stop_task(std::uint64_t task_id) {
+  std::size_t index = index_of(task_id);
+  if (index >= tasks_.size()) return false;
+  TaskInfo& t = tasks_[index];
+  if (t.status != store::TaskStatus::running || !t.reported_epoch || t.stop_sent || t.worker < 1 ||
+      lost_[t.worker] || !balancer_.tasks_of(t.worker).count(task_id))
+    return false;
+  t.stop_sent = true;
+  comm_.send(t.worker, balancer::encode(balancer::StopTaskMsg{task_id}));
+  return true;
 }
 
 void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
@@ -297,6 +334,8 @@ void Server::dispatch(const balancer::Assignment& a) {
   TaskInfo& t = tasks_[index];
   ++t.attempts;
   t.worker = a.worker;
+  t.stop_sent = false;
+  t.reported_epoch = false;
   t.dispatch_time = now_;
   graph_.mark_running(index);
   std::string& box = outbox_[static_cast<std::size_t>(a.worker)];
@@ -356,7 +395,9 @@ bool Server::try_restore(std::size_t index) {
   // cluster2 hook: `running` in the store = a start lost with its killed session, not an attempt.
   if (row.status == store::TaskStatus::running) t.attempts = attempts_without_lost_start(t.attempts);
   t.submit_time = row.submit_time;
-  bool final = row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed;
+  // A pruned task is finished for good (prune): it is never run again.
+  bool final = row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed ||
+               row.status == store::TaskStatus::pruned;
   if (!final || row.params_hash != graph_.node(index).params_hash) {
     // Unfinished when the last session ended (or re-parameterized by a forced resume): run it again.
     if (row.params_hash != graph_.node(index).params_hash) t.attempts = 0;
@@ -365,7 +406,10 @@ bool Server::try_restore(std::size_t index) {
   t.worker = row.worker;
   t.dispatch_time = row.dispatch_time;
   ++restored_count_;
-  if (row.status == store::TaskStatus::done) {
+  if (row.status == store::TaskStatus::pruned) {
+    t.status = store::TaskStatus::pruned;
+    graph_.mark_done(index, std::move(row.result), row.objective);
+  } else if (row.status == store::TaskStatus::done) {
     if (row.objective && std::isfinite(*row.objective) &&
         (!best_ || (options_.minimize ? *row.objective < *best_ : *row.objective > *best_)))
       best_ = row.objective;

@@ -13,6 +13,7 @@
 #include "balancer/comm.hpp"
 #include "balancer/protocol.hpp"
 #include "engine/graph.hpp"
+#include "engine/pruning.hpp"
 #include "engine/workflow.hpp"
 #include "store/store.hpp"
 
@@ -109,6 +110,12 @@ class Server {
   /// Tells every worker not declared lost to stop (a lost one may be on a dead node: nothing is sent).
   void shutdown_workers();
   const Graph& graph() const { return graph_; }
+  // --- prune (issue 16): early stopping; the lead ports these onto the dispatcher ---
+  /// Progress reports go to `pruning` (restored from the store first); a stop decision stops the task.
+  void set_pruning(std::unique_ptr<Pruning> pruning);
+  /// Asks the worker running `task_id` to stop it (StopTaskMsg); its result then comes back pruned. Only a
+  /// running task that reported an epoch is stopped, once; false otherwise.
+  bool stop_task(std::uint64_t task_id);
 
  private:
   // Everything the store row of a task holds beyond its node: rows are built from this only when they are
@@ -124,6 +131,8 @@ class Server {
     std::optional<double> objective;
     std::int64_t result_seq = 0;
     std::string error;  // of the last failed attempt; a failed node's own error lives in the graph
+    bool reported_epoch = false;  // prune: a model that never reports epochs is never stopped
+    bool stop_sent = false;       // prune: StopTaskMsg sent for the current attempt
   };
   RunOutcome run_loop();
   store::TaskRow row_for(std::size_t index) const;
@@ -181,6 +190,7 @@ class Server {
   double drain_started_ = 0;
   double hard_stop_at_ = 0;  // wall clock: a drain stops waiting for running models (0 = not draining)
   double started_ = 0;
+  std::unique_ptr<Pruning> pruning_;  // prune: nullptr without optimizer.pruner
 };
 
 }  // namespace sv::engine

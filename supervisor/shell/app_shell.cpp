@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <csignal>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -66,9 +67,58 @@ std::string tail(const std::string& text, std::size_t max_bytes) {
   return text.size() <= max_bytes ? text : "..." + text.substr(text.size() - max_bytes);
 }
 
+// An app reports epochs by appending JSON lines ({"epoch": 3, "val_loss": 0.2}) to $SV_PROGRESS_FILE;
+// the shell forwards each complete line while the app runs, as ctx.report() does for Python, so an app
+// can be pruned (and its rows land in the metrics table).
+class ProgressFile {
+ public:
+  ProgressFile(fs::path path, std::uint64_t task_id, const ProgressSink& sink)
+      : path_(std::move(path)), task_id_(task_id), sink_(sink) {
+    std::ofstream(path_, std::ios::trunc);  // a retry starts a fresh file
+  }
+  /// Forwards the lines completed since the last call.
+  void poll() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return;
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t start = 0, nl;
+    while ((nl = chunk.find('\n', start)) != std::string::npos) {
+      forward(chunk.substr(start, nl - start));
+      start = nl + 1;
+    }
+    offset_ += start;  // a partial last line waits for its newline
+  }
+  /// The forwarded rows as columns (the `history` of a result), for a stopped app's value reached.
+  core::Json history() const {
+    core::Json cols = core::Json::object();
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+      for (auto it = rows_[i].begin(); it != rows_[i].end(); ++it) {
+        core::Json& col = cols[it.key()];
+        while (col.size() < i) col.push_back(nullptr);
+        col.push_back(it.value());
+      }
+    return cols;
+  }
+
+ private:
+  void forward(const std::string& line) {
+    core::Json row = core::parse_result_json(line);
+    auto epoch = row.is_object() ? row.find("epoch") : row.end();
+    if (!row.is_object() || epoch == row.end() || !epoch->is_number()) return;  // not a report: ignored
+    rows_.push_back(row);
+    if (sink_) sink_(task_id_, row.dump());
+  }
+  fs::path path_;
+  std::uint64_t task_id_;
+  const ProgressSink& sink_;
+  std::size_t offset_ = 0;
+  std::vector<core::Json> rows_;
+};
+
 class AppShell : public Shell {
  public:
-  explicit AppShell(const ShellConfig& config) : config_(config) {}
+  AppShell(const ShellConfig& config, ProgressSink progress) : config_(config), progress_(std::move(progress)) {}
 
   TaskOutcome run(const TaskInput& task) override {
     return timed_outcome([&](TaskOutcome& out) { run_app(task, out); });
@@ -102,6 +152,8 @@ class AppShell : public Shell {
     env["SV_NODE_ID"] = std::string(task.node_id);
     env["SV_PARAMS_FILE"] = params_file.string();
     env["SV_ATTEMPT"] = std::to_string(task.attempt);
+    ProgressFile progress(dir / "progress.jsonl", task.task_id, progress_);
+    env["SV_PROGRESS_FILE"] = (dir / "progress.jsonl").string();
 
     fs::path cwd = model.cwd.empty() ? dir : fs::path(config_.source_dir) / model.cwd;
     fs::path out_path = dir / "stdout.log", err_path = dir / "stderr.log";
@@ -109,11 +161,18 @@ class AppShell : public Shell {
     bp::group group;  // the app and everything it starts, so a timeout ends them all
     bp::child child(exe.string(), bp::args(argv), bp::start_dir(cwd.string()), bp::std_in < bp::null,
                     bp::std_out > out_path.string(), bp::std_err > err_path.string(), env, group);
-    bool timed_out = !wait(child, group, model.timeout_s);
+    Ended ended = wait(child, group, model, task.task_id, progress);
+    progress.poll();  // what it wrote last
     int code = child.exit_code();
     std::string stdout_text = read_file(out_path);
 
-    if (timed_out) {
+    if (ended == Ended::stopped) {
+      out.ok = false;  // ShellSet::run records it as pruned, with the value its reports reached
+      out.result = core::Json{{"history", progress.history()}}.dump();
+      out.error = "stopped at the server's request (pruned)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
+      return;
+    }
+    if (ended == Ended::timed_out) {
       out.ok = false;
       out.error = "app timed out after " + core::format_duration(model.timeout_s) +
                   " and was killed (model.timeout)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
@@ -159,32 +218,43 @@ class AppShell : public Shell {
     return p;
   }
 
-  // Waits for the app; false when it ran past the timeout and was killed with its process group.
-  static bool wait(bp::child& child, bp::group& group, double timeout_s) {
-    if (timeout_s <= 0) {
-      child.wait();
-      return true;
-    }
-    double deadline = core::mono_now() + timeout_s;
+  enum class Ended { exited, timed_out, stopped };
+
+  // Waits for the app. Past its timeout it is killed with its process group (timed_out). Asked to stop
+  // (pruning: request_task_stop), the group gets model.stop_signal, then SIGKILL after model.stop_grace_s
+  // (stopped), so an app that traps the signal can save its state first.
+  static Ended wait(bp::child& child, bp::group& group, const spec::ModelSpec& model, std::uint64_t task_id,
+                    ProgressFile& progress) {
+    double deadline = model.timeout_s > 0 ? core::mono_now() + model.timeout_s : -1;
+    double kill_at = -1;  // set once the stop signal went out
     auto nap = std::chrono::microseconds(200);
     while (child.running()) {
-      if (core::mono_now() >= deadline) {
+      double now = core::mono_now();
+      if ((deadline >= 0 && now >= deadline) || (kill_at >= 0 && now >= kill_at)) {
         std::error_code ec;
         group.terminate(ec);
         child.wait(ec);
-        return false;
+        return kill_at >= 0 ? Ended::stopped : Ended::timed_out;
+      }
+      if (kill_at < 0 && task_stop_requested(task_id)) {
+        ::killpg(group.native_handle(), model.stop_signal);
+        kill_at = now + model.stop_grace_s;
       }
       std::this_thread::sleep_for(nap);
       if (nap < std::chrono::milliseconds(20)) nap *= 2;
+      progress.poll();
     }
-    return true;
+    return kill_at >= 0 ? Ended::stopped : Ended::exited;
   }
 
   ShellConfig config_;
+  ProgressSink progress_;
 };
 
 }  // namespace
 
-std::unique_ptr<Shell> make_app_shell(const ShellConfig& config) { return std::make_unique<AppShell>(config); }
+std::unique_ptr<Shell> make_app_shell(const ShellConfig& config, ProgressSink progress) {
+  return std::make_unique<AppShell>(config, std::move(progress));
+}
 
 }  // namespace sv::shell

@@ -114,8 +114,13 @@ class IsolatedShell : public Shell {
     double deadline = timeout > 0 ? core::mono_now() + timeout : -1;
     // The walltime drain, on the monotonic clock: when it comes the child is asked (SIGUSR1) to stop.
     double drain = config_.drain_at > 0 ? core::mono_now() + (config_.drain_at - core::wall_now()) : -1;
-    bool asked_to_stop = false;
+    bool asked_to_stop = false, asked_to_prune = false;
     while (true) {
+      // The server stops this one task (pruning): SIGUSR2, which the child forgets when its next task starts.
+      if (!asked_to_prune && task_stop_requested(task.task_id)) {
+        asked_to_prune = true;
+        if (pid_ > 0) ::kill(pid_, SIGUSR2);
+      }
       if (!asked_to_stop && stop_requested()) {  // the job drains on a signal: pass it on
         asked_to_stop = true;
         if (pid_ > 0) ::kill(pid_, SIGUSR1);

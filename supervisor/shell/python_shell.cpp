@@ -27,6 +27,7 @@ namespace {
 // embedded interpreter per process, so process-wide state is the honest shape here.
 ProgressSink g_progress;
 double g_drain_at = 0;  // wall time; set once before any task runs
+std::uint64_t g_task_id = 0;  // the task the interpreter runs now (main thread, GIL held)
 
 PyObject* sv_report(PyObject*, PyObject* args) {
   unsigned long long task_id = 0;
@@ -38,7 +39,8 @@ PyObject* sv_report(PyObject*, PyObject* args) {
 }
 
 PyObject* sv_should_stop(PyObject*, PyObject*) {
-  bool stop = stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at);
+  bool stop = stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at) ||
+              task_stop_requested(g_task_id);
   return PyBool_FromLong(stop ? 1 : 0);
 }
 
@@ -187,7 +189,9 @@ class PythonShell : public Shell {
     {
       pyembed::Gil gil;
       if (timeout > 0) watchdog_.arm(timeout, task.task_id);
+      g_task_id = task.task_id;
       call(task, out);
+      g_task_id = 0;
     }
     if (timeout > 0 && watchdog_.disarm()) {
       out.ok = false;

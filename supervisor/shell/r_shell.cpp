@@ -37,7 +37,9 @@ void report_hook(std::string payload) {
   if (g_progress) g_progress(g_task_id, payload);
 }
 
-bool should_stop_hook() { return stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at); }
+bool should_stop_hook() {
+  return stop_requested() || (g_drain_at > 0 && core::wall_now() >= g_drain_at) || task_stop_requested(g_task_id);
+}
 
 RInside& embedded_r() {
   RInside* r = RInside::instancePtr();

@@ -27,6 +27,7 @@ struct TaskInput {
 struct TaskOutcome {
   bool ok = true;
   bool interrupted = false;  // the model stopped at the job's request (drain) and can resume
+  bool pruned = false;       // the server asked this task to stop (request_task_stop) and it did not finish
   std::optional<double> objective;
   std::string result;  // JSON object text
   std::string error;   // one-line message, blank line, details (traceback, stderr tail)
@@ -68,6 +69,11 @@ class Shell {
 void request_stop() noexcept;
 /// True once request_stop() was called in this process.
 bool stop_requested() noexcept;
+/// Asks the one running task `task_id` to stop (pruning: the server's StopTaskMsg); `ctx.should_stop()`
+/// turns true for that task only, and its outcome becomes pruned. Called from the worker's listener thread.
+void request_task_stop(std::uint64_t task_id) noexcept;
+/// True once request_task_stop(task_id) was called (task ids are unique within a run, never reused).
+bool task_stop_requested(std::uint64_t task_id) noexcept;
 
 /// Runs `body(outcome)` with the outcome's start/end times set around it; an exception thrown by the body
 /// fails the task with its message (a shell never lets one reach the worker loop).

@@ -4,6 +4,8 @@
 #include "core/clock.hpp"
 #include "core/build_features.hpp"
 #include "core/errors.hpp"
+#include "core/ids.hpp"
+#include "core/json_util.hpp"
 #include "core/process_tree.hpp"
 #include "core/run_dir.hpp"
 #include "shell/app_shell.hpp"
@@ -31,6 +33,26 @@ class NoopShell : public Shell {
     return out;
   }
 };
+// A pruned task keeps what it reached: the objective by the usual rule over the epochs it reported (its
+// history), and the last epoch, in the result ("pruned": true, "epoch": N); no objective when it
+// reported none.
+void finish_pruned(TaskOutcome& out, const spec::ObjectiveSpec& objective) {
+  out.pruned = true;
+  out.interrupted = false;
+  core::Json result = core::parse_result_json(out.result);
+  if (!result.is_object()) result = core::Json::object();
+  result.erase("interrupted");
+  result["pruned"] = true;
+  auto history = result.find("history");
+  if (history != result.end() && history->is_object()) {
+    auto epochs = history->find("epoch");
+    if (epochs != history->end() && epochs->is_array() && !epochs->empty() && epochs->back().is_number())
+      result["epoch"] = epochs->back();
+    if (!out.objective) out.objective = core::pick_objective(result, objective.metric, objective.mode).value;
+  }
+  out.result = result.dump();
+  out.error.clear();  // not a failure ("interrupted ... it can resume" would mislead)
+}
 }  // namespace
 
 std::string task_dir(const std::string& run_dir, std::string_view node_id) {
@@ -68,7 +90,7 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
         break;
       case spec::ModelKind::app:
         if (!app) {
-          owned_.push_back(make_app_shell(config_));
+          owned_.push_back(make_app_shell(config_, progress));
           app = owned_.back().get();
         }
         by_model_.push_back(app);
@@ -106,6 +128,9 @@ TaskOutcome ShellSet::run(const TaskInput& task) {
     return out;
   }
   TaskOutcome out = by_model_[task.model]->run(task);
+  // Asked to stop (pruning) and did not finish: pruned, whatever way it stopped (it returned at
+  // ctx.should_stop(), or an app ended at its stop signal). One that finished first stays done.
+  if (!out.ok && task_stop_requested(task.task_id)) finish_pruned(out, config_.objective);
   // Whatever the task started and left running ends with it (children of a Python or R model, an app's
   // daemon); resident interpreters stay.
   std::vector<int> keep;

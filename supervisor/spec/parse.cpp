@@ -3,6 +3,8 @@
 // sublearning, uq, nodes) are accepted here and parsed by them.
 #include "spec/parse.hpp"
 
+#include <csignal>
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -79,7 +81,7 @@ std::string r_entry(const YamlReader& r, const Field& f) {
 
 ModelSpec parse_model(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"kind", "entry", "command", "env", "cwd", "result_file", "python_path",
-                            "defaults", "timeout", "retries", "task_files"});
+                            "defaults", "timeout", "retries", "task_files", "stop_signal", "stop_grace_s"});
   ModelSpec model;
   // The kind first, whatever the key order: it decides which other keys are required or refused.
   if (const Field* kind = m.find("kind"))
@@ -133,6 +135,14 @@ ModelSpec parse_model(const YamlReader& r, const Field& f) {
       model.retries = r.integer(field, 0, "extra attempts after a failure");
     } else if (key == "task_files") {
       model.task_files = r.boolean(field);
+    } else if (key == "stop_signal" || key == "stop_grace_s") {
+      if (model.kind != ModelKind::app)
+        r.fail(field, "only used by kind app (Python and R models stop at ctx.should_stop())");
+      if (key == "stop_signal")
+        model.stop_signal = r.choice<int>(field, {{"TERM", SIGTERM}, {"INT", SIGINT}, {"HUP", SIGHUP},
+                                                  {"USR1", SIGUSR1}, {"USR2", SIGUSR2}});
+      else
+        model.stop_grace_s = r.number(field, 0, "seconds between the stop signal and SIGKILL");
     }
   }
   return model;

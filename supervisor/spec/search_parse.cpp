@@ -120,9 +120,45 @@ std::vector<ParamSpec> parse_space(const YamlReader& r, const Field& f) {
   return space;
 }
 
+// optimizer.pruner. Its metric (and goal) may be left to check_search, which takes the objective's.
+prune::PrunerOptions parse_pruner(const YamlReader& r, const Field& f) {
+  Mapping m = r.mapping(f, {"name", "metric", "goal", "min_epochs", "reduction_factor", "max_epochs", "min_trials"});
+  prune::PrunerOptions p;
+  const Field& name = r.require(m, "name", "one of asha, hyperband, median, none");
+  p.kind = r.choice<prune::PrunerKind>(name, {{"asha", prune::PrunerKind::asha},
+                                              {"hyperband", prune::PrunerKind::hyperband},
+                                              {"median", prune::PrunerKind::median},
+                                              {"none", prune::PrunerKind::none}});
+  for (const Field& field : m.fields) {
+    if (field.key == "metric") {
+      std::string metric = r.string(field);
+      if (metric.empty()) r.fail(field, "expected the name of a metric the model reports each epoch");
+      p.metrics = {{metric, prune::Goal::minimize}};
+    } else if (field.key == "min_epochs") {
+      p.min_epochs = r.integer(field, 1, "the first epoch at which trials are compared");
+    } else if (field.key == "reduction_factor") {
+      p.reduction_factor = r.integer(field, 2, "about 1 in this many trials goes on at each rung");
+    } else if (field.key == "max_epochs") {
+      p.max_epochs = r.integer(field, 1, "the epochs of a full training");
+    } else if (field.key == "min_trials") {
+      p.min_trials = r.integer(field, 1, "reports needed at a rung or epoch before anything is pruned");
+    }
+  }
+  if (const Field* goal = m.find("goal")) {
+    if (p.metrics.empty()) r.fail(*goal, "give `metric:` with it (without one, the objective's metric and goal are used)");
+    p.metrics[0].goal = r.choice<prune::Goal>(*goal, {{"minimize", prune::Goal::minimize}, {"maximize", prune::Goal::maximize}});
+  }
+  if (p.kind == prune::PrunerKind::hyperband && !m.find("max_epochs"))
+    r.fail(name, "hyperband needs `max_epochs:` (the epochs of a full training; it sets the brackets)");
+  if (p.kind == prune::PrunerKind::median)
+    for (const char* k : {"reduction_factor", "max_epochs"})
+      if (const Field* f = m.find(k)) r.fail(*f, "not used by median (asha and hyperband use it)");
+  return p;
+}
+
 OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"name", "language", "seed", "batch", "max_evals", "max_time", "target", "on_failure",
-                            "options", "module", "path", "settings"});
+                            "options", "module", "path", "settings", "pruner"});
   OptimizerSpec o;
   const Field& name = r.require(m, "name", "one of random, grid, ga, tpe, nsga2, emews, mbo");
   o.name = r.string(name);
@@ -155,6 +191,8 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
       o.module = r.string(field);
     } else if (field.key == "path") {
       for (const Field& item : r.items(field)) o.path.push_back(r.path(item));
+    } else if (field.key == "pruner") {
+      o.pruner = parse_pruner(r, field);
     } else if (field.key == "settings") {
       Json s = r.json(field);
       if (!(s.is_string() || s.is_object()))
@@ -223,7 +261,32 @@ void parse_objectives(const YamlReader& r, const Field& f, WorkflowSpec& spec) {
   spec.objective = spec.objectives.front();
 }
 
-void check_search(const YamlReader& r, const Mapping& top, const WorkflowSpec& spec) {
+namespace {
+// The pruner's metrics: its own `metric`, else the objective's; with a Pareto objective every objective
+// metric, so trials are compared by dominance.
+void check_pruner(const YamlReader& r, const Field& opt, WorkflowSpec& spec, bool pareto) {
+  prune::PrunerOptions& p = spec.optimizer.pruner;
+  if (p.kind == prune::PrunerKind::none) return;
+  auto goal_of = [](ObjectiveGoal g) { return g == ObjectiveGoal::maximize ? prune::Goal::maximize : prune::Goal::minimize; };
+  const Field* field = r.mapping(opt).find("pruner");
+  if (pareto) {
+    if (!p.metrics.empty())
+      r.fail(*field, "with `combine: pareto` the pruner compares every objective metric; remove `metric:`");
+    if (p.kind == prune::PrunerKind::median)
+      r.fail(*field, "median compares one metric; use asha or hyperband with a Pareto objective");
+    for (const auto& o : spec.objectives) p.metrics.push_back({o.metric, goal_of(o.goal)});
+    return;
+  }
+  if (p.metrics.empty()) {
+    p.metrics = {{spec.objective.metric, goal_of(spec.objective.goal)}};
+  } else if (!r.mapping(*field).find("goal")) {
+    for (const auto& o : spec.objectives)
+      if (o.metric == p.metrics[0].name) p.metrics[0].goal = goal_of(o.goal);
+  }
+}
+}  // namespace
+
+void check_search(const YamlReader& r, const Mapping& top, WorkflowSpec& spec) {
   if (spec.kind != WorkflowKind::hpo) {
     for (const char* k : {"space", "optimizer"})
       if (const Field* f = top.find(k)) r.fail(*f, "only used by `workflow: hpo`");
@@ -238,6 +301,7 @@ void check_search(const YamlReader& r, const Mapping& top, const WorkflowSpec& s
                 "`combine: pareto`");
   if (pareto && spec.optimizer.name != "nsga2")
     r.fail(opt, "`combine: pareto` needs `name: nsga2` (or use `combine: weighted` with " + spec.optimizer.name + ")");
+  check_pruner(r, opt, spec, pareto);
 }
 
 }  // namespace sv::spec

@@ -12,6 +12,6 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f);
 /// `objective:` with one metric, or with `metrics:` (a list) plus `combine` and `alpha`.
 void parse_objectives(const YamlReader& r, const Field& f, WorkflowSpec& spec);
 /// Cross-section rules of a search (hpo needs space and optimizer, nsga2 needs pareto, ...).
-void check_search(const YamlReader& r, const Mapping& top, const WorkflowSpec& spec);
+void check_search(const YamlReader& r, const Mapping& top, WorkflowSpec& spec);
 
 }  // namespace sv::spec

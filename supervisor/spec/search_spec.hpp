@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json_util.hpp"
+#include "prune/pruner.hpp"
 
 namespace sv::spec {
 
@@ -38,6 +39,9 @@ struct OptimizerSpec {
   std::string module;               // emews: the ME algorithm's module (or R script)
   std::vector<std::string> path;    // emews: folders to import it from (absolute)
   std::optional<Json> settings;     // emews: the answer to its "Params"/"Settings" request
+  // optimizer.pruner: stops trials early from the epochs they report (kind none = no pruning). Its
+  // metrics are filled from `objective` unless the pruner names its own (search_parse.cpp, check_search).
+  prune::PrunerOptions pruner;
 };
 
 enum class Combine { weighted, pareto };

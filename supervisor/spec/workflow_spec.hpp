@@ -41,6 +41,9 @@ struct ModelSpec {
   double timeout_s = 0;                    // 0 = no limit
   int retries = 0;                         // extra attempts after a failure
   bool task_files = true;                  // write params.json/result.json into each task directory
+  // app: how a per-task stop (pruning) ends it: this signal to its process group, SIGKILL after the grace.
+  int stop_signal = 15;                    // SIGTERM
+  double stop_grace_s = 10;
 };
 
 struct ObjectiveSpec {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 
 #include "core/errors.hpp"
 #include "store/statement.hpp"
@@ -10,9 +11,8 @@
 namespace sv::store::detail {
 namespace {
 
-// Version 2 (see migrate_schema for what changed since 1). Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
+// Version 3 (see migrate_schema for what changed since 1). Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
 // only tasks.objective is NULL-able, because "no objective" differs from an objective of 0.
-// The status CHECK keeps other writers (tools, hand edits) to the values TaskStatus can read back.
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
@@ -36,24 +36,6 @@ CREATE TABLE sessions(
   host    TEXT NOT NULL,
   job_id  TEXT NOT NULL,
   status  TEXT NOT NULL);
-CREATE TABLE tasks(
-  id            INTEGER PRIMARY KEY,
-  node_id       TEXT NOT NULL,
-  model         TEXT NOT NULL,
-  params        TEXT NOT NULL,
-  params_hash   TEXT NOT NULL,
-  status        TEXT NOT NULL CHECK(status IN ('pending', 'running', 'done', 'failed', 'canceled')),
-  attempts      INTEGER NOT NULL,
-  worker        INTEGER NOT NULL,
-  host          TEXT NOT NULL,
-  submit_time   REAL NOT NULL,
-  dispatch_time REAL NOT NULL,
-  start_time    REAL NOT NULL,
-  end_time      REAL NOT NULL,
-  objective     REAL NULL,
-  result        TEXT NOT NULL,
-  error         TEXT NOT NULL,
-  result_seq    INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE metrics(
   id      INTEGER PRIMARY KEY,
   task_id INTEGER NOT NULL,
@@ -74,14 +56,40 @@ CREATE TABLE events(
   time    REAL NOT NULL,
   kind    TEXT NOT NULL,
   message TEXT NOT NULL);
--- Indexes cost every task write, and the server writes a row per task (hundreds of thousands a second):
--- node_id has none (the server keeps node ids unique; lookups by node are rare and scan), and the status
--- index leaves out done tasks, the bulk of all writes; counts() gets the done count as total - the rest.
--- (Stores made before this choice have a UNIQUE node_id and a full status index; both read the same.)
-CREATE INDEX tasks_status ON tasks(status) WHERE status <> 'done';
--- Partial: pending and failed tasks (most writes) have no objective and so skip this index entirely.
-CREATE INDEX tasks_objective ON tasks(objective) WHERE objective IS NOT NULL;
 CREATE INDEX metrics_node ON metrics(node_id);
+)sql";
+
+// The tasks table, apart from the rest because the 2 -> 3 migration makes it again under another name.
+// The status CHECK keeps other writers (tools, hand edits) to the values TaskStatus can read back.
+std::string tasks_table_sql(const char* name) {
+  return std::string("CREATE TABLE ") + name + "(" + R"sql(
+  id            INTEGER PRIMARY KEY,
+  node_id       TEXT NOT NULL,
+  model         TEXT NOT NULL,
+  params        TEXT NOT NULL,
+  params_hash   TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK(status IN ('pending', 'running', 'done', 'failed', 'canceled', 'pruned')),
+  attempts      INTEGER NOT NULL,
+  worker        INTEGER NOT NULL,
+  host          TEXT NOT NULL,
+  submit_time   REAL NOT NULL,
+  dispatch_time REAL NOT NULL,
+  start_time    REAL NOT NULL,
+  end_time      REAL NOT NULL,
+  objective     REAL NULL,
+  result        TEXT NOT NULL,
+  error         TEXT NOT NULL,
+  result_seq    INTEGER NOT NULL DEFAULT 0)sql" + ");";
+}
+
+// Indexes cost every task write, and the server writes a row per task (hundreds of thousands a second):
+// node_id has none (the server keeps node ids unique; lookups by node are rare and scan), and the status
+// index leaves out done tasks, the bulk of all writes; counts() gets the done count as total - the rest.
+// (Stores made before this choice have a UNIQUE node_id and a full status index; both read the same.)
+// Partial: pending and failed tasks (most writes) have no objective and so skip the objective index.
+constexpr const char* kTasksIndexesSql = R"sql(
+CREATE INDEX tasks_status ON tasks(status) WHERE status <> 'done';
+CREATE INDEX tasks_objective ON tasks(objective) WHERE objective IS NOT NULL;
 )sql";
 
 // One row per batch job `supervisor submit` handed to a scheduler (the first, then each resubmission).
@@ -110,6 +118,18 @@ UPDATE tasks SET result_seq = ranked.seq
   WHERE tasks.id = ranked.id;
 )sql";
 
+// Version 2 -> 3: status `pruned`. SQLite cannot change a CHECK in place, so the tasks table is rebuilt
+// with the version-3 definition (tasks_table_sql) and its rows copied as they are (ids, results and order
+// kept); its two indexes are made again. (A version-1 UNIQUE node_id does not survive the copy; both read the same.)
+constexpr const char* kCopyTasksSql = R"sql(
+INSERT INTO tasks_v3(id, node_id, model, params, params_hash, status, attempts, worker, host, submit_time,
+                     dispatch_time, start_time, end_time, objective, result, error, result_seq)
+  SELECT id, node_id, model, params, params_hash, status, attempts, worker, host, submit_time,
+         dispatch_time, start_time, end_time, objective, result, error, result_seq FROM tasks;
+DROP TABLE tasks;
+ALTER TABLE tasks_v3 RENAME TO tasks;
+)sql";
+
 void record_version(sqlite3* db, const std::string& path) {
   // The version is a compile-time integer, so formatting it into the pragma injects nothing.
   exec(db, path, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
@@ -124,6 +144,8 @@ void record_version(sqlite3* db, const std::string& path) {
 void create_schema(sqlite3* db, const std::string& path) {
   Transaction tx(db, path);
   exec(db, path, kSchemaSql);
+  exec(db, path, tasks_table_sql("tasks").c_str());
+  exec(db, path, kTasksIndexesSql);
   exec(db, path, kSubmissionsSql);
   record_version(db, path);
   tx.commit();
@@ -149,6 +171,11 @@ void migrate_schema(sqlite3* db, const std::string& path, int version) {
   if (version < 2) {
     if (!has_column(db, path, "tasks", "result_seq")) exec(db, path, kAddResultSeqSql);
     exec(db, path, kSubmissionsSql);
+  }
+  if (version < 3) {
+    exec(db, path, tasks_table_sql("tasks_v3").c_str());
+    exec(db, path, kCopyTasksSql);
+    exec(db, path, kTasksIndexesSql);
   }
   record_version(db, path);
   tx.commit();

@@ -79,17 +79,18 @@ const char* to_string(TaskStatus s) {
     case TaskStatus::done: return "done";
     case TaskStatus::failed: return "failed";
     case TaskStatus::canceled: return "canceled";
+    case TaskStatus::pruned: return "pruned";
   }
   return "unknown";  // not reached for valid enum values
 }
 
 TaskStatus task_status_from_string(const std::string& s) {
   for (TaskStatus status : {TaskStatus::pending, TaskStatus::running, TaskStatus::done, TaskStatus::failed,
-                            TaskStatus::canceled}) {
+                            TaskStatus::canceled, TaskStatus::pruned}) {
     if (s == to_string(status)) return status;
   }
   throw core::StoreError("unknown task status '" + s +
-                         "' (expected pending, running, done, failed or canceled)");
+                         "' (expected pending, running, done, failed, canceled or pruned)");
 }
 
 std::unique_ptr<Store> Store::create(const std::string& path, const RunInfo& run) {

@@ -21,9 +21,12 @@ struct FlushStatements;
 }
 
 /// 2: tasks.result_seq and the submissions table (both may be missing from a version-1 store).
-inline constexpr int kSchemaVersion = 2;
+/// 3: task status `pruned` (schema.cpp rebuilds the tasks table of an older store for its CHECK).
+inline constexpr int kSchemaVersion = 3;
 
-enum class TaskStatus { pending, running, done, failed, canceled };
+/// pruned: stopped early by a pruner (the server's per-task stop); finished for good, with the metrics
+/// and epoch it reached, like done for a resume.
+enum class TaskStatus { pending, running, done, failed, canceled, pruned };
 const char* to_string(TaskStatus s);
 TaskStatus task_status_from_string(const std::string& s);  // throws StoreError on unknown text
 
@@ -112,6 +115,21 @@ struct WorkerRow {
 };
 
 /// One batch job handed to a scheduler by `supervisor submit` (the first job, then each successor).
+/// One pruning decision (engine/pruning.hpp): a trial judged at a rung (ASHA, Hyperband: go on or stop)
+/// or stopped by the median rule. Table prune_decisions, made on the first write (store/prune_decisions.cpp).
+struct PruneDecisionRow {
+  double time = 0;
+  std::int64_t task_id = 0;
+  std::string node_id;
+  int epoch = 0;        // the epoch the trial reported
+  int rung = -1;        // -1: no rungs (median)
+  int rung_epoch = 0;   // the epoch compared at
+  bool stop = false;
+  std::string pruner;       // asha | hyperband | median
+  std::string values;       // JSON array: the trial's values, one per pruner metric
+  std::string rung_values;  // JSON array of arrays: the others' at the rung when it was judged
+};
+
 struct SubmissionRow {
   std::int64_t id = 0;
   double time = 0;
@@ -123,8 +141,8 @@ struct SubmissionRow {
 };
 
 struct StatusCounts {
-  std::int64_t pending = 0, running = 0, done = 0, failed = 0, canceled = 0;
-  std::int64_t total() const { return pending + running + done + failed + canceled; }
+  std::int64_t pending = 0, running = 0, done = 0, failed = 0, canceled = 0, pruned = 0;
+  std::int64_t total() const { return pending + running + done + failed + canceled + pruned; }
 };
 
 enum class OpenMode { read_only, read_write };
@@ -164,6 +182,8 @@ class Store {
   void add_gpu_samples(const std::vector<GpuSampleRow>& rows);
   /// Records a worker's hello (immediate commit: once per worker and session, never per task).
   void add_worker(const WorkerRow& row);
+  /// Records one pruning decision (immediate commit: a few per trial, and a resume must see every one).
+  void add_prune_decision(const PruneDecisionRow& row);
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
@@ -201,6 +221,7 @@ class Store {
   /// store's sessions from before the workers table, are absent).
   std::unordered_map<std::int64_t, std::string> task_devices() const;
   std::string task_device(std::int64_t task_id) const;        // one task's; "" when unknown
+  std::vector<PruneDecisionRow> prune_decisions() const;       // in the order made; empty without pruning
   int schema_version() const;
 
  private:

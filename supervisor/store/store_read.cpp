@@ -103,6 +103,7 @@ StatusCounts Store::counts() const {
       case TaskStatus::done: break;
       case TaskStatus::failed: c.failed = n; c.done -= n; break;
       case TaskStatus::canceled: c.canceled = n; c.done -= n; break;
+      case TaskStatus::pruned: c.pruned = n; c.done -= n; break;
     }
   }
   return c;

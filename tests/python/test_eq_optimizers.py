@@ -250,3 +250,27 @@ def test_random_draws_are_uniform_enough():
     assert abs(statistics.fmean(p["x"] for p in points)) < 0.05
     assert math.isclose(statistics.pstdev(p["y"] for p in points), 1 / math.sqrt(3), rel_tol=0.05)
     _ = random  # the module's own generator is not used by the optimizers
+
+
+def test_tpe_learns_a_pruned_trial_as_optuna_pruned_with_its_intermediate_values():
+    from optuna.trial import TrialState
+    space = Space(MIXED_SPACE)
+    opt = make_optimizer("tpe", space, seed=2)
+    first, second = opt.ask(2)
+    opt.tell(first, 0.5)
+    opt.tell_pruned(second, 2.0, [(1, 3.0), (3, 2.0)])
+    trials = opt.study.get_trials(deepcopy=False)
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.PRUNED]
+    assert trials[1].intermediate_values == {1: 3.0, 3: 2.0}
+    assert opt.told == 2
+    assert opt.best() == (first, 0.5)  # a pruned trial is never the best
+
+
+@pytest.mark.parametrize("name", ["random", "ga"])
+def test_other_optimizers_learn_the_value_a_pruned_trial_reached(name):
+    space = Space(MIXED_SPACE)
+    opt = make_optimizer(name, space, seed=2)
+    (point,) = opt.ask(1)
+    opt.tell_pruned(point, 0.75, [(1, 0.9), (2, 0.75)])
+    assert opt.told == 1
+    assert opt.best() == (point, 0.75)

@@ -124,6 +124,28 @@ class _OptunaOptimizer(Optimizer):
             else:
                 self.study.tell(trial, values)
 
+    def _tell_pruned(self, params, value, steps):
+        # A pruned trial with its intermediate values (what Optuna's own pruners leave), so TPE ranks
+        # it below the trials that finished; Optuna reports one objective only, so with several the
+        # trial is told the values reached.
+        if self._n_values() != 1 or not steps:
+            return Optimizer._tell_pruned(self, params, value, steps)
+        key = self.space.key(params)
+        trials = self.pending.get(key)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if not trials:  # a replay that diverged: add it as a finished pruned trial
+                self.study.add_trial(optuna.trial.create_trial(
+                    params=to_internal(self.space, params), distributions=self.dists,
+                    intermediate_values={int(e): float(v) for e, v in steps}, state=TrialState.PRUNED))
+                return
+            trial = trials.pop(0)
+            if not trials:
+                del self.pending[key]
+            for epoch, v in steps:
+                trial.report(float(v), int(epoch))
+            self.study.tell(trial, state=TrialState.PRUNED)
+
     def _state(self):
         trials = self.study.get_trials(deepcopy=False)
         return {"trials": len(trials),

@@ -68,3 +68,11 @@ TEST_CASE("records appended to one message decode in order, and decode() refuses
   CHECK_THROWS_AS(decode_each(std::string_view(bytes).substr(0, bytes.size() - 3), [](Message&&) {}),
                   sv::core::CommError);
 }
+
+TEST_CASE("a per-task stop and a pruned result survive the round trip") {
+  CHECK(std::get<StopTaskMsg>(decode(encode(StopTaskMsg{77}))).task_id == 77);
+  ResultMsg r;
+  r.task_id = 5;
+  r.status = TaskStatusCode::pruned;
+  CHECK(std::get<ResultMsg>(decode(encode(r))).status == TaskStatusCode::pruned);
+}

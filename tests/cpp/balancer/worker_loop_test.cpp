@@ -5,6 +5,11 @@
 #include "balancer/protocol.hpp"
 #include "balancer/worker_loop.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 using namespace sv;
 using namespace sv::balancer;
 
@@ -71,4 +76,66 @@ TEST_CASE("a result goes back at once when no other task is queued") {
   auto [messages, results] = results_at_server(server);
   CHECK(results == 2);
   CHECK(messages == 2);  // the first result did not wait for the second task
+}
+
+namespace {
+// TestComm is not thread-safe; the worker's listener thread receives while the task (the test) sends.
+class LockedComm : public test::TestComm {
+ public:
+  LockedComm(std::shared_ptr<test::Network> net, int rank, std::mutex& m) : TestComm(std::move(net), rank), m_(m) {}
+  void send(int dest, std::string_view bytes) override {
+    std::lock_guard<std::mutex> l(m_);
+    TestComm::send(dest, bytes);
+  }
+  bool try_receive(int& source, std::string& bytes) override {
+    std::lock_guard<std::mutex> l(m_);
+    return TestComm::try_receive(source, bytes);
+  }
+
+ private:
+  std::mutex& m_;
+};
+}  // namespace
+
+TEST_CASE("a stop for the running task reaches it while it runs, and later messages are still taken in order") {
+  auto net = std::make_shared<test::Network>(2);
+  std::mutex m;
+  LockedComm server(net, 0, m), worker(net, 1, m);
+  server.send(1, encode(TaskMsg{1, 0, 1, "1", "{}"}));
+  std::atomic<std::uint64_t> stopped{0};
+  std::vector<std::uint64_t> ran;
+  auto execute = [&](const TaskMsg& t) {
+    ran.push_back(t.task_id);
+    if (t.task_id == 1) {
+      // As the server does on a progress report: a stop for another task, one for this one, then more work.
+      server.send(1, encode(StopTaskMsg{99}));
+      server.send(1, encode(StopTaskMsg{1}));
+      server.send(1, encode(TaskMsg{2, 0, 1, "2", "{}"}));
+      server.send(1, encode(ShutdownMsg{}));
+      for (int i = 0; i < 20000 && stopped.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ResultMsg r;
+    r.status = t.task_id == 1 && stopped.load() == 1 ? TaskStatusCode::pruned : TaskStatusCode::ok;
+    return r;
+  };
+  WorkerOptions options;
+  options.on_stop_task = [&](std::uint64_t id) { stopped.store(id); };
+  options.listen_interval_us = 200;
+  CHECK(run_worker(worker, execute, options) == 2);
+  CHECK(stopped.load() == 1);
+  CHECK(ran == std::vector<std::uint64_t>{1, 2});
+}
+
+TEST_CASE("a stop for a task that already ended is ignored") {
+  auto net = std::make_shared<test::Network>(2);
+  std::mutex m;
+  LockedComm server(net, 0, m), worker(net, 1, m);
+  server.send(1, encode(StopTaskMsg{1}));
+  server.send(1, encode(TaskMsg{1, 0, 1, "1", "{}"}));
+  server.send(1, encode(ShutdownMsg{}));
+  bool called = false;
+  WorkerOptions options;
+  options.on_stop_task = [&](std::uint64_t) { called = true; };
+  CHECK(run_worker(worker, ok, options) == 1);
+  CHECK_FALSE(called);
 }

@@ -125,3 +125,39 @@ TEST_CASE("a running run whose store has been silent for minutes is shown as pro
   CHECK(st["run"]["quiet_s"].get<double>() == Approx(600));
   CHECK_THAT(render_status_text(st), Contains("the job was probably killed; continue it with `supervisor resume"));
 }
+
+TEST_CASE("status counts pruned trials as finished and estimates the worker time pruning saved", "[cli][status]") {
+  TempDir dir;
+  const std::string path = dir.file("supervisor.db");
+  {
+    auto store = Store::create(path, sample_run());
+    auto timed = [](std::int64_t id, TaskStatus status, double start, double end) {
+      auto t = sample_task(id, status, 0.5);
+      t.start_time = start;
+      t.end_time = end;
+      return t;
+    };
+    store->put_task(timed(1, TaskStatus::done, 1000, 1010));    // full trainings: 10 s and 14 s
+    store->put_task(timed(2, TaskStatus::done, 1000, 1014));
+    store->put_task(timed(3, TaskStatus::pruned, 1000, 1002));  // stopped after 2 s: 10 s saved
+    store->put_task(timed(4, TaskStatus::pruned, 1000, 1006));  // 6 s
+    SessionInfo s;
+    s.started = 1000;
+    s.ended = 1020;
+    s.status = "done";
+    store->begin_session(s);
+    store->flush();
+  }
+  auto store = Store::open(path, OpenMode::read_only);
+  StatusInputs in;
+  in.run_dir = dir.file("");
+  in.now = 1021;
+  auto st = collect_status(*store, in);
+  CHECK(st["counts"]["pruned"] == 2);
+  CHECK(st["pruning"]["pruned"] == 2);
+  CHECK(st["pruning"]["worker_s_saved"].get<double>() == Approx(16));
+  CHECK(st["rate"]["finished_per_s"].get<double>() == Approx(4.0 / 20));  // pruned ones finished too
+  std::string text = render_status_text(st);
+  CHECK_THAT(text, Contains("2 pruned"));
+  CHECK_THAT(text, Contains("pruning: 2 trials stopped early, about 16 worker-s saved"));
+}

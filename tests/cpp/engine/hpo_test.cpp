@@ -267,3 +267,26 @@ TEST_CASE("during a drain finish stops waiting for the optimizer once the drain'
   for (const auto& e : events) noted = noted || e.first == "optimizer:finish";
   CHECK(noted);
 }
+
+TEST_CASE("a pruned trial goes to the optimizer with its epochs, and the value it reached is no target hit") {
+  auto port = std::make_unique<ScriptedPort>();
+  auto* p = port.get();
+  HpoWorkflow wf(hpo_spec(", target: 0.05"), std::move(port));
+  Graph g;
+  wf.start(g);
+  p->from_optimizer.push_back(points({0.1, 0.2}));
+  wf.poll(g);
+  auto ready = g.take_ready();
+  REQUIRE(ready.size() == 2);
+  finish_node(g, wf, ready[0], 0.01,
+              R"({"pruned":true,"epoch":2,"history":{"epoch":[1,2],"val_loss":[0.5,0.01]}})");
+  const core::Json& told = p->to_optimizer.back();
+  CHECK(told["type"] == "result");
+  CHECK(told["ok"] == true);
+  CHECK(told["objective"] == 0.01);
+  CHECK(told["pruned"] == core::Json::parse("[[1,0.5],[2,0.01]]"));
+  // A full training with the same value stops the search; the pruned one did not.
+  finish_node(g, wf, ready[1], 0.01, "{}");
+  CHECK_FALSE(p->to_optimizer.back().contains("pruned"));
+  CHECK(p->to_optimizer.back()["reason"] == "target");
+}

@@ -297,3 +297,77 @@ TEST_CASE("a worker declared lost is not sent the shutdown: it may be on a dead 
   CHECK(shutdowns[1] == 1);
   CHECK(shutdowns[2] == 0);
 }
+
+namespace {
+// What the server sent `worker` so far: task ids and per-task stops.
+std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> sent_to(test::TestComm& worker) {
+  std::vector<std::uint64_t> tasks, stops;
+  int src;
+  std::string bytes;
+  while (worker.try_receive(src, bytes))
+    balancer::decode_each(bytes, [&](balancer::Message&& m) {
+      if (auto* t = std::get_if<TaskMsg>(&m)) tasks.push_back(t->task_id);
+      if (auto* s = std::get_if<balancer::StopTaskMsg>(&m)) stops.push_back(s->task_id);
+    });
+  return {tasks, stops};
+}
+
+std::string epoch_report(int epoch, double loss) {
+  return "{\"epoch\":" + std::to_string(epoch) + ",\"loss\":" + std::to_string(loss) + "}";
+}
+}  // namespace
+
+TEST_CASE("a pruner's stop decision stops that task only, and its pruned result is final and survives a resume") {
+  Job job(1);
+  prune::PrunerOptions pruner;
+  pruner.kind = prune::PrunerKind::asha;
+  pruner.metrics = {{"loss", prune::Goal::minimize}};
+  ServerOptions options;
+  options.slots_per_worker = 3;  // the worker runs all three at once
+  {
+    SweepWorkflow wf(tuples(3));
+    Server s(job.server_comm, *job.store, wf, options);
+    s.set_pruning(make_pruning(pruner, *job.store));
+    s.start();
+    s.on_message(1, balancer::encode(balancer::HelloMsg{"h", 1}));
+    s.pump();
+    CHECK(sent_to(job.worker_comms[0]).first == std::vector<std::uint64_t>{1, 2, 3});
+    s.on_message(1, balancer::encode(balancer::ProgressMsg{1, 1.0, epoch_report(1, 0.1)}));
+    s.on_message(1, balancer::encode(balancer::ProgressMsg{2, 1.0, epoch_report(1, 0.9)}));  // worse at rung 0
+    CHECK(sent_to(job.worker_comms[0]).second == std::vector<std::uint64_t>{2});
+    CHECK_FALSE(s.stop_task(2));  // once
+    CHECK_FALSE(s.stop_task(3));  // never reported an epoch: never stopped
+    ResultMsg r;
+    r.task_id = 2;
+    r.status = balancer::TaskStatusCode::pruned;
+    r.has_objective = true;
+    r.objective = 0.9;
+    r.result = R"({"pruned":true,"epoch":1})";
+    s.on_message(1, balancer::encode(r));
+    s.flush();
+    auto pruned = job.store->tasks_with_status(store::TaskStatus::pruned);
+    REQUIRE(pruned.size() == 1);
+    CHECK(pruned[0].node_id == "2");
+    CHECK(pruned[0].objective == 0.9);
+    CHECK(pruned[0].result == R"({"pruned":true,"epoch":1})");
+    CHECK(pruned[0].result_seq > 0);
+    auto decisions = job.store->prune_decisions();
+    REQUIRE(decisions.size() == 2);
+    CHECK_FALSE(decisions[0].stop);
+    CHECK(decisions[1].stop);
+    CHECK(decisions[1].node_id == "2");
+    CHECK(decisions[1].rung_values == "[[0.1]]");
+  }
+  // A new session of the same run: the pruned task is finished, the others run again.
+  SweepWorkflow wf(tuples(3));
+  Server s(job.server_comm, *job.store, wf, options);
+  s.restore(job.store->tasks());
+  s.set_pruning(make_pruning(pruner, *job.store));
+  s.start();
+  s.on_message(1, balancer::encode(balancer::HelloMsg{"h", 1}));
+  s.pump();
+  CHECK(sent_to(job.worker_comms[0]).first == std::vector<std::uint64_t>{1, 3});
+  // The rebuilt pruner remembers task 1 at rung 0: a newcomer worse than it is stopped at once.
+  s.on_message(1, balancer::encode(balancer::ProgressMsg{3, 1.0, epoch_report(1, 0.5)}));
+  CHECK(sent_to(job.worker_comms[0]).second == std::vector<std::uint64_t>{3});
+}

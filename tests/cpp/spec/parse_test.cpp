@@ -223,7 +223,7 @@ TEST_CASE("model type errors name the key path and the value") {
   CHECK(error_of("workflow: hpo\n" + kModel + "  tiemout: 5\n") ==
         "hpo.yaml:4: model.tiemout: unknown key, did you mean \"timeout\"? (allowed: kind, entry, command, "
         "env, "
-        "cwd, result_file, python_path, defaults, timeout, retries, task_files)");
+        "cwd, result_file, python_path, defaults, timeout, retries, task_files, stop_signal, stop_grace_s)");
 }
 
 TEST_CASE("python and r entries must have their module:function shape") {

@@ -164,3 +164,48 @@ TEST_CASE("a single objective is also the only entry of objectives") {
   CHECK(s.objectives[0].metric == "acc");
   CHECK(s.objectives[0].goal == ObjectiveGoal::maximize);
 }
+
+TEST_CASE("optimizer.pruner: asha with the objective's metric and goal unless it names its own") {
+  const std::string space = "space: {x: {type: float, low: 0, high: 1}}\n";
+  WorkflowSpec s = parse(kHead + space + "objective: {metric: acc, goal: maximize}\n" +
+                         "optimizer: {name: random, max_evals: 9, pruner: {name: asha, min_epochs: 2, "
+                         "reduction_factor: 4, max_epochs: 32}}\n");
+  const auto& p = s.optimizer.pruner;
+  CHECK(p.kind == sv::prune::PrunerKind::asha);
+  CHECK(p.min_epochs == 2);
+  CHECK(p.reduction_factor == 4);
+  CHECK(p.max_epochs == 32);
+  REQUIRE(p.metrics.size() == 1);
+  CHECK(p.metrics[0].name == "acc");
+  CHECK(p.metrics[0].goal == sv::prune::Goal::maximize);
+  WorkflowSpec own = parse(kHead + space + "optimizer: {name: tpe, max_evals: 9, pruner: {name: median, "
+                           "metric: loss}}\n");
+  CHECK(own.optimizer.pruner.metrics.at(0).name == "loss");
+  CHECK(own.optimizer.pruner.metrics.at(0).goal == sv::prune::Goal::minimize);
+  CHECK(parse(kHead + space + kOpt).optimizer.pruner.kind == sv::prune::PrunerKind::none);
+}
+
+TEST_CASE("optimizer.pruner with a Pareto objective compares every objective metric") {
+  WorkflowSpec s = parse(kHead + "space: {x: {type: float, low: 0, high: 1}}\n" +
+                         "objective: {metrics: [{metric: loss}, {metric: latency}], combine: pareto}\n" +
+                         "optimizer: {name: nsga2, max_evals: 9, pruner: {name: asha}}\n");
+  REQUIRE(s.optimizer.pruner.metrics.size() == 2);
+  CHECK(s.optimizer.pruner.metrics[1].name == "latency");
+}
+
+TEST_CASE("a bad optimizer.pruner is one line naming the file, line and key") {
+  const std::string head = kHead + "space: {x: {type: float, low: 0, high: 1}}\n";
+  CHECK(error_of(head + "optimizer: {name: tpe, max_evals: 9, pruner: {name: sha}}\n")
+            .find("hpo.yaml:4: optimizer.pruner.name") != std::string::npos);
+  CHECK(error_of(head + "optimizer: {name: tpe, max_evals: 9, pruner: {name: hyperband}}\n")
+            .find("hyperband needs `max_epochs:`") != std::string::npos);
+  CHECK(error_of(head + "optimizer: {name: tpe, max_evals: 9, pruner: {name: asha, reduction_factor: 1}}\n")
+            .find("optimizer.pruner.reduction_factor") != std::string::npos);
+  CHECK(error_of(head + "optimizer: {name: tpe, max_evals: 9, pruner: {name: median, reduction_factor: 3}}\n")
+            .find("not used by median") != std::string::npos);
+  CHECK(error_of(head + "optimizer: {name: tpe, max_evals: 9, pruner: {name: asha, epochs: 3}}\n")
+            .find("optimizer.pruner.epochs") != std::string::npos);
+  CHECK(error_of(head + "objective: {metrics: [{metric: a}, {metric: b}], combine: pareto}\n" +
+                 "optimizer: {name: nsga2, max_evals: 9, pruner: {name: median}}\n")
+            .find("median compares one metric") != std::string::npos);
+}

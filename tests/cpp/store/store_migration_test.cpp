@@ -132,3 +132,26 @@ TEST_CASE("a version-1 store that already had result_seq keeps its numbers when 
   CHECK(store->schema_version() == kSchemaVersion);
   CHECK(store->submissions().empty());
 }
+
+TEST_CASE("an older store opened for writing takes pruned tasks and keeps its rows", "[store]") {
+  TempDir dir;
+  const std::string path = make_version1_store(dir);
+  {
+    auto store = Store::open(path, OpenMode::read_write);
+    TaskRow row = store->tasks().back();  // task 4, pending
+    row.status = TaskStatus::pruned;
+    row.objective = 0.75;
+    row.result_seq = 4;
+    store->put_task(row);
+    store->flush();
+  }
+  auto again = Store::open(path, OpenMode::read_only);
+  const auto tasks = again->tasks();
+  REQUIRE(tasks.size() == 4);
+  CHECK(tasks[0].result == R"({"y":0.5})");
+  CHECK(tasks[1].error == "boom");
+  CHECK(tasks[3].status == TaskStatus::pruned);
+  CHECK(again->counts().pruned == 1);
+  CHECK(again->counts().done == 2);
+  CHECK(again->tasks_with_status(TaskStatus::pruned).size() == 1);
+}
