@@ -10,7 +10,7 @@
 namespace sv::store::detail {
 namespace {
 
-// Version 2 (see migrate_schema for what changed since 1). Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
+// Version 3 (see migrate_schema for what changed since 1). Times are seconds since the Unix epoch, 0 meaning "not yet" (readers need no NULL case);
 // only tasks.objective is NULL-able, because "no objective" differs from an objective of 0.
 // The status CHECK keeps other writers (tools, hand edits) to the values TaskStatus can read back.
 constexpr const char* kSchemaSql = R"sql(
@@ -62,13 +62,6 @@ CREATE TABLE metrics(
   epoch   INTEGER NOT NULL,
   time    REAL NOT NULL,
   metrics TEXT NOT NULL);
-CREATE TABLE artifacts(
-  id      INTEGER PRIMARY KEY,
-  task_id INTEGER NOT NULL,
-  node_id TEXT NOT NULL,
-  kind    TEXT NOT NULL,
-  path    TEXT NOT NULL,
-  time    REAL NOT NULL);
 CREATE TABLE events(
   id      INTEGER PRIMARY KEY,
   time    REAL NOT NULL,
@@ -110,6 +103,11 @@ UPDATE tasks SET result_seq = ranked.seq
   WHERE tasks.id = ranked.id;
 )sql";
 
+// Version 2 -> 3. Version 2 had an `artifacts` table that nothing in the product wrote or read (a task's
+// weights and checkpoints are named in its result, `artifacts.weights`, which the weight hand-off reads):
+// dropped, so the schema holds only what a run records. Its rows, if any tool wrote some, go with it.
+constexpr const char* kDropArtifactsSql = "DROP TABLE IF EXISTS artifacts;";
+
 void record_version(sqlite3* db, const std::string& path) {
   // The version is a compile-time integer, so formatting it into the pragma injects nothing.
   exec(db, path, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
@@ -144,6 +142,7 @@ void migrate_schema(sqlite3* db, const std::string& path, int version) {
     if (!has_column(db, path, "tasks", "result_seq")) exec(db, path, kAddResultSeqSql);
     exec(db, path, kSubmissionsSql);
   }
+  if (version < 3) exec(db, path, kDropArtifactsSql);
   record_version(db, path);
   tx.commit();
 }
