@@ -8,7 +8,7 @@ set(sv_skip PATTERN __pycache__ EXCLUDE PATTERN "*.pyc" EXCLUDE)
 install(DIRECTORY ${SV_SOURCE_ROOT}/model_runner DESTINATION ${sv_share}/python ${sv_skip})
 install(DIRECTORY ${SV_SOURCE_ROOT}/eq_py/ DESTINATION ${sv_share}/eq_py ${sv_skip})
 install(DIRECTORY ${SV_SOURCE_ROOT}/site_configs/ DESTINATION ${sv_share}/site_configs)
-install(DIRECTORY ${SV_SOURCE_ROOT}/supervisor/cli/report/ DESTINATION ${sv_share}/report ${sv_skip})
+# The report package installs itself (supervisor/report/CMakeLists.txt).
 install(DIRECTORY ${SV_SOURCE_ROOT}/supervisor/cli/preflight/ DESTINATION ${sv_share}/preflight ${sv_skip})
 if(SV_HAVE_R)
   install(DIRECTORY ${SV_SOURCE_ROOT}/eq_r/ DESTINATION ${sv_share}/eq_r PATTERN tests EXCLUDE)
