@@ -1,6 +1,12 @@
 #include "shell/runner_config.hpp"
 
+#include "core/resource_dir.hpp"
+
 namespace sv::shell {
+
+std::string objective_library() {
+  return core::resource_file("SV_OBJECTIVE_LIB", SV_OBJECTIVE_LIB_BUILT, SV_OBJECTIVE_LIB_INSTALLED);
+}
 
 std::string runner_config_json(const ShellConfig& config) {
   core::Json models = core::Json::array();
@@ -18,7 +24,7 @@ std::string runner_config_json(const ShellConfig& config) {
                         {"mode", spec::to_string(config.objective.mode)}}}});
   }
   return core::Json{{"run_dir", config.run_dir}, {"rank", config.rank}, {"host", config.host},
-                    {"models", models}, {"preload", config.preload}}
+                    {"models", models}, {"preload", config.preload}, {"objective_library", objective_library()}}
       .dump();
 }
 
