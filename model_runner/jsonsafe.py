@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 
-__all__ = ["to_jsonable", "dumps"]
+__all__ = ["to_jsonable", "dumps", "dumps_clean"]
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not inlined
 _MAX_DEPTH = 64
@@ -21,10 +21,16 @@ _ENCODER = json.JSONEncoder(allow_nan=False)
 
 def dumps(obj):
     """JSON text for ``obj``; a plain encode first since most results are already clean."""
+    return dumps_clean(obj)[0]
+
+
+def dumps_clean(obj):
+    """``(dumps(obj), clean)``: ``clean`` when nothing had to be replaced (no NaN, no numpy value), so the
+    text is ``obj`` exactly."""
     try:
-        return _ENCODER.encode(obj)
+        return _ENCODER.encode(obj), True
     except (TypeError, ValueError, RecursionError):
-        return _ENCODER.encode(to_jsonable(obj))
+        return _ENCODER.encode(to_jsonable(obj)), False
 
 
 def to_jsonable(obj, _depth=0, keep_non_finite=False):

@@ -106,7 +106,7 @@ def _is_number(value):
     return False
 
 
-def pick_objective(metric, mode, result, history):
+def pick_objective(metric, mode, result, history, result_text=None):
     """The objective as a finite float (or None when no metric is configured); TaskFailure with the
     reason (NaN, inf, missing, ...) when there is none.
 
@@ -114,6 +114,8 @@ def pick_objective(metric, mode, result, history):
     returned dict's value and falls back to the last epoch of the history; ``min``/``max`` prefer the
     history and fall back to the dict; a result key ``objective`` is the last resort. ``history`` is the
     adapted history (adapt_output), which is what the rule reads as ``result["history"]``.
+    ``result_text``, when given, is ``result`` as clean JSON text (jsonsafe.dumps_clean), which the rule
+    then reads as it is instead of writing the result again.
     """
     if metric is None:  # no objective required (run_model(metric=None)); one given must still be finite
         value = result.get("objective")
@@ -123,6 +125,8 @@ def pick_objective(metric, mode, result, history):
         answer = dict(result, history=history)
     elif history is None and "history" in result:  # a history that did not adapt is not one
         answer = {k: v for k, v in result.items() if k != "history"}
+    if answer is result and result_text is not None:
+        return objective_rule.pick_text(result_text, metric, mode)
     return objective_rule.pick(answer, metric, mode)
 
 

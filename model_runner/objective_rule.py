@@ -7,7 +7,8 @@ Terms: the *answer* is what the objective is picked from: the model's result dic
 ``history``, or a bare number. It goes over as JSON text with NaN and Infinity kept (json.dumps writes
 them bare, and the C++ side reads them), so a NaN objective is seen as NaN, not as null.
 
-Where the library is: the path ``configure()`` was given (the worker's shell passes the one beside its
+In a worker's embedded interpreter the same function is reached through the ``_supervisor`` module
+(use_embedded), which saves the ctypes call. Where the library is: the path ``configure()`` was given (the worker's shell passes the one beside its
 binary), else ``SV_OBJECTIVE_LIB``, else an install tree's ``<prefix>/lib`` (this package sits in
 ``<prefix>/share/supervisor/python``), else a checkout's ``build/lib``.
 """
@@ -20,19 +21,25 @@ import threading
 from .errors import TaskFailure
 from .jsonsafe import to_jsonable
 
-__all__ = ["LIBRARY_NAME", "library_path", "pick", "use_library"]
+__all__ = ["LIBRARY_NAME", "library_path", "pick", "pick_text", "use_embedded", "use_library"]
 
 LIBRARY_NAME = "libsv_objective.so"
 _ERROR_SIZE = 512
 _ENCODER = json.JSONEncoder(allow_nan=True)  # NaN / Infinity stay bare: the rule tells them apart from null
-_state = {"lib": None, "path": None}
+_state = {"fn": None, "path": None, "embedded": None}
 _local = threading.local()  # each thread's answer buffers: the call releases the GIL
 
 
 def use_library(path):
     """Load the rule from ``path`` now (a worker's configure()); a clear error when it cannot be."""
-    _state["lib"] = _load(str(path))
+    _state["fn"] = _load(str(path))
     _state["path"] = str(path)
+
+
+def use_embedded(bridge):
+    """In the embedded interpreter the worker's ``_supervisor`` module has the rule linked in
+    (``pick_objective``): calls go there, without ctypes. Other bridges leave the library in use."""
+    _state["embedded"] = getattr(bridge, "pick_objective", None)
 
 
 def library_path():
@@ -60,10 +67,24 @@ def pick(answer, metric, mode):
         text = _ENCODER.encode(answer)
     except (TypeError, ValueError, RecursionError):
         text = _ENCODER.encode(to_jsonable(answer, keep_non_finite=True))
-    data = text.encode("utf-8", "surrogatepass")
-    value, error = _buffers()
-    status = _lib().sv_pick_objective(data, len(data), str(metric).encode(), str(mode).encode(),
-                                      ctypes.byref(value), error, _ERROR_SIZE)
+    return pick_text(text, metric, mode)
+
+
+def pick_text(text, metric, mode):
+    """``pick`` for an answer already written as JSON text (the runner's result text, when it is clean)."""
+    embedded = _state["embedded"]
+    if embedded is not None:
+        got = embedded(text, str(metric), str(mode))
+        if got.__class__ is float:
+            return got
+        raise TaskFailure(got)
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a model's string: passed on, the rule only reads it
+        data = text.encode("utf-8", "surrogatepass")
+    value, ref, error = _buffers()
+    fn = _state["fn"] or _function()
+    status = fn(data, len(data), str(metric).encode(), str(mode).encode(), ref, error, _ERROR_SIZE)
     if status == 1:
         return value.value
     message = error.value.decode("utf-8", "replace")
@@ -76,15 +97,14 @@ def _buffers():
     try:
         return _local.buffers
     except AttributeError:
-        _local.buffers = (ctypes.c_double(), ctypes.create_string_buffer(_ERROR_SIZE))
+        value = ctypes.c_double()
+        _local.buffers = (value, ctypes.byref(value), ctypes.create_string_buffer(_ERROR_SIZE))
         return _local.buffers
 
 
-def _lib():
-    lib = _state["lib"]
-    if lib is None:
-        lib = _state["lib"] = _load(library_path())
-    return lib
+def _function():
+    _state["fn"] = _load(library_path())
+    return _state["fn"]
 
 
 def _load(path):
@@ -97,4 +117,4 @@ def _load(path):
     fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
                    ctypes.POINTER(ctypes.c_double), ctypes.c_char_p, ctypes.c_size_t]
     fn.restype = ctypes.c_int
-    return lib
+    return fn

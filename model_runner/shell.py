@@ -67,6 +67,7 @@ def configure(config_json):
     for name in config.get("preload") or []:
         _preload(name)
     bridge = find_bridge()
+    objective_rule.use_embedded(bridge)
     run_dir = config.get("run_dir")
     run_dir = os.path.abspath(run_dir) if run_dir else None
     slots = []
