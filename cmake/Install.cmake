@@ -1,6 +1,7 @@
 # `cmake --install <build> --prefix P` gives a relocatable tree: P/bin/supervisor finds its Python and R
 # files, site configs and report package in P/share/supervisor/<name> relative to itself
-# (core/resource_dir.hpp), so a site runs an install, not a checkout.
+# (core/resource_dir.hpp), so a site runs an install, not a checkout. The objective rule's library for
+# model_runner (supervisor/core/CMakeLists.txt) goes to P/lib, found the same way.
 include(GNUInstallDirs)
 install(TARGETS supervisor RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 set(sv_share ${CMAKE_INSTALL_DATADIR}/supervisor)
