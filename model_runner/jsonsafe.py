@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 
-__all__ = ["to_jsonable", "dumps"]
+__all__ = ["to_jsonable", "dumps", "dumps_clean"]
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not inlined
 _MAX_DEPTH = 64
@@ -21,38 +21,45 @@ _ENCODER = json.JSONEncoder(allow_nan=False)
 
 def dumps(obj):
     """JSON text for ``obj``; a plain encode first since most results are already clean."""
+    return dumps_clean(obj)[0]
+
+
+def dumps_clean(obj):
+    """``(dumps(obj), clean)``: ``clean`` when nothing had to be replaced (no NaN, no numpy value), so the
+    text is ``obj`` exactly."""
     try:
-        return _ENCODER.encode(obj)
+        return _ENCODER.encode(obj), True
     except (TypeError, ValueError, RecursionError):
-        return _ENCODER.encode(to_jsonable(obj))
+        return _ENCODER.encode(to_jsonable(obj)), False
 
 
-def to_jsonable(obj, _depth=0):
-    """A JSON-safe copy of ``obj`` (dict keys become strings)."""
+def to_jsonable(obj, _depth=0, keep_non_finite=False):
+    """A JSON-safe copy of ``obj`` (dict keys become strings). ``keep_non_finite`` leaves NaN and inf as
+    they are, for JSON text written with them bare (what the objective rule reads, objective_rule.py)."""
     if obj is None or isinstance(obj, (str, bool)):
         return obj
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
-        return float(obj) if math.isfinite(obj) else None
+        return float(obj) if keep_non_finite or math.isfinite(obj) else None
     if _depth > _MAX_DEPTH:
         return _short_repr(obj)
     depth = _depth + 1
     if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v, depth) for k, v in obj.items()}
+        return {str(k): to_jsonable(v, depth, keep_non_finite) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_jsonable(v, depth) for v in obj]
+        return [to_jsonable(v, depth, keep_non_finite) for v in obj]
     history = getattr(obj, "history", None)
     if isinstance(history, dict):  # a Keras History object
-        return to_jsonable(history, depth)
+        return to_jsonable(history, depth, keep_non_finite)
     if hasattr(obj, "tolist"):  # numpy scalars/arrays, torch tensors
-        return _array_like(obj, depth)
+        return _array_like(obj, depth, keep_non_finite)
     if hasattr(obj, "__fspath__"):
         return str(obj.__fspath__())
     return _short_repr(obj)
 
 
-def _array_like(obj, depth):
+def _array_like(obj, depth, keep_non_finite=False):
     size = getattr(obj, "size", None)
     if callable(size):  # torch: .size() is a shape; numel() is the count
         size = obj.numel() if hasattr(obj, "numel") else None
@@ -62,7 +69,7 @@ def _array_like(obj, depth):
     try:
         if hasattr(obj, "detach"):
             obj = obj.detach().cpu()
-        return to_jsonable(obj.tolist(), depth)
+        return to_jsonable(obj.tolist(), depth, keep_non_finite)
     except Exception:  # noqa: BLE001 - an odd object must not fail the task
         return _short_repr(obj)
 

@@ -7,13 +7,14 @@ adapts them to one shape and picks the objective. A NaN, infinite or missing
 objective is a failed evaluation with a message that says which, because an
 optimizer fed a silent NaN learns garbage.
 
-The rule in ``pick_objective`` is the one every model kind follows: R and app
-models get theirs from ``core::pick_objective`` (supervisor/core/json_util.hpp),
-and both are held to the same cases, tests/data/objective_cases.json.
+The objective itself is picked by the one rule every model kind follows,
+``core::pick_objective`` (supervisor/core/json_util.hpp), which ``pick_objective``
+calls through its C library (objective_rule.py); tests/data/objective_cases.json
+holds the cases every path is tested on.
 """
-import math
 from collections.abc import Mapping
 
+from . import objective_rule
 from .errors import TaskFailure
 
 __all__ = ["adapt_output", "history_from_rows", "pick_objective", "MODES"]
@@ -105,67 +106,30 @@ def _is_number(value):
     return False
 
 
-def pick_objective(metric, mode, result, history):
-    """The objective as a finite float (or None when no metric is configured).
+def pick_objective(metric, mode, result, history, result_text=None):
+    """The objective as a finite float (or None when no metric is configured); TaskFailure with the
+    reason (NaN, inf, missing, ...) when there is none.
 
-    ``mode`` ``last`` prefers the returned dict's value and falls back to the last
-    epoch of the history; ``min``/``max`` prefer the history (the best epoch is the
-    point of those modes) and fall back to the dict. A result key ``objective`` is
-    the last resort, so ``return {"objective": x}`` works with any metric name.
+    The rule is core::pick_objective's (objective_rule.py calls it): ``mode`` ``last`` prefers the
+    returned dict's value and falls back to the last epoch of the history; ``min``/``max`` prefer the
+    history and fall back to the dict; a result key ``objective`` is the last resort. ``history`` is the
+    adapted history (adapt_output), which is what the rule reads as ``result["history"]``.
+    ``result_text``, when given, is ``result`` as clean JSON text (jsonsafe.dumps_clean), which the rule
+    then reads as it is instead of writing the result again.
     """
-    if metric is None:
+    if metric is None:  # no objective required (run_model(metric=None)); one given must still be finite
         value = result.get("objective")
         return None if value is None else finite(value, "objective")
-    in_history = history is not None and metric in history
-    if mode != "last" and in_history:
-        return _from_series(metric, mode, history[metric])
-    if metric in result:
-        value = result[metric]
-        if isinstance(value, _SEQUENCES) or _is_array(value):
-            return _from_series(metric, mode, list(value))
-        return finite(value, metric)
-    if in_history:
-        return _from_series(metric, mode, history[metric])
-    if "objective" in result:
-        return finite(result["objective"], "objective")
-    keys = ", ".join(str(k) for k in result if k != "history") or "none"
-    where = f"keys: {keys}"
-    if history:
-        where += "; history: " + ", ".join(str(k) for k in history)
-    raise TaskFailure(f"objective '{metric}' missing from the result ({where})")
+    answer = result
+    if history is not None and result.get("history") is not history:
+        answer = dict(result, history=history)
+    elif history is None and "history" in result:  # a history that did not adapt is not one
+        answer = {k: v for k, v in result.items() if k != "history"}
+    if answer is result and result_text is not None:
+        return objective_rule.pick_text(result_text, metric, mode)
+    return objective_rule.pick(answer, metric, mode)
 
 
 def finite(value, name):
-    """``float(value)``, or TaskFailure naming the metric when it is not a finite number."""
-    if value is None:
-        raise TaskFailure(f"objective '{name}' is null")
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = float(value.item() if hasattr(value, "item") else value)
-    except (TypeError, ValueError):
-        text = repr(value)
-        text = text if len(text) <= 80 else text[:77] + "..."
-        raise TaskFailure(f"objective '{name}' is not a number: {text}") from None
-    if math.isnan(number):
-        raise TaskFailure(f"objective '{name}' is NaN")
-    if math.isinf(number):
-        raise TaskFailure(f"objective '{name}' is {'inf' if number > 0 else '-inf'}")
-    return number
-
-
-def _from_series(name, mode, values):
-    present = [v for v in values if v is not None]
-    if not present:
-        raise TaskFailure(f"objective '{name}' missing from the result (its history is empty)")
-    if mode == "last":
-        return finite(values[-1], name)
-    numbers = []
-    for value in present:
-        try:
-            numbers.append(finite(value, name))
-        except TaskFailure:
-            continue
-    if not numbers:
-        finite(present[-1], name)  # raises with the precise reason (NaN, inf, not a number)
-    return min(numbers) if mode == "min" else max(numbers)
+    """``value`` (a model's bare number, say) as a finite float, or TaskFailure naming the metric."""
+    return objective_rule.pick(value, name, "last")

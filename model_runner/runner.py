@@ -12,7 +12,7 @@ import time
 from .context import Context
 from .errors import TaskFailure, describe_exception
 from .files import task_dir_for, write_json
-from .jsonsafe import dumps, to_jsonable
+from .jsonsafe import dumps, dumps_clean, to_jsonable
 from .loader import call_arity, load_entry, module_defaults
 from .objective import MODES, adapt_output, finite, history_from_rows, pick_objective
 from .params import merge_params
@@ -145,14 +145,15 @@ class ModelSlot:
             result = dict(result)
             result["interrupted"] = True
             return self._failed(self._stopped_message(ctx, started), ctx, folder, result)
+        text, clean = dumps_clean(result)
         try:
             if number is not None:
                 objective = finite(number, self.metric or "objective")
             else:
-                objective = pick_objective(self.metric, self.mode, result, history)
+                objective = pick_objective(self.metric, self.mode, result, history,
+                                           text if clean else None)
         except TaskFailure as exc:
             return self._failed(str(exc), ctx, folder, result)
-        text = dumps(result)
         if folder is not None:
             write_json(os.path.join(folder, "result.json"), text)
         return True, objective, text, ""

@@ -8,11 +8,13 @@ The C++ worker imports this module once, calls :func:`configure` once, then
                             "defaults": {}, "python_path": [], "task_files": true,
                             "objective": {"metric": "val_loss", "goal": "minimize",
                                           "mode": "last"}, "timeout": 0}],
-                "preload": ["numpy"]}')
+                "preload": ["numpy"], "objective_library": "/abs/lib/libsv_objective.so"}')
     ok, objective, result_json, error = run_task(0, 17, "1.2", 0, '{"x": 1}')
 
 ``configure`` raises on a bad configuration (the C++ side reports it and the
-worker does not start); ``run_task`` never raises. A worker holds one
+worker does not start); ``run_task`` never raises. ``objective_library`` is the
+objective rule's C library (objective_rule.py), loaded here so a worker that
+cannot load it fails at start, not at every task. A worker holds one
 configuration at a time; calling ``configure`` again replaces it.
 """
 import importlib
@@ -20,6 +22,7 @@ import json
 import os
 import sys
 
+from . import objective_rule
 from .errors import first_line
 from .progress import find_bridge
 from .runner import ModelSlot
@@ -55,6 +58,8 @@ def configure(config_json):
     models = config.get("models") or []
     if not isinstance(models, list):
         raise ValueError("configure(): 'models' must be a list")
+    if config.get("objective_library"):
+        objective_rule.use_library(config["objective_library"])
     _prepend_paths(config.get("python_path") or [])
     for spec in models:
         if isinstance(spec, dict):
@@ -62,6 +67,7 @@ def configure(config_json):
     for name in config.get("preload") or []:
         _preload(name)
     bridge = find_bridge()
+    objective_rule.use_embedded(bridge)
     # The folder of the task directories, named by the C++ side (core/run_dir.hpp), not rebuilt here.
     tasks_dir = config.get("tasks_dir")
     tasks_dir = os.path.abspath(tasks_dir) if tasks_dir else None

@@ -9,7 +9,7 @@ PACKAGES=(
   python3-dev python3-numpy python3-yaml python3-pytest python3-torch python3-sklearn
   python3-deap python3-optuna python3-matplotlib python3-mpi4py python3-distributed
   nlohmann-json3-dev libsqlite3-dev sqlite3 libboost-dev libboost-filesystem-dev
-  libyaml-cpp-dev catch2 libcli11-dev libfmt-dev libspdlog-dev
+  libyaml-cpp-dev catch2 libcli11-dev
   r-base-dev r-cran-rinside r-cran-rcpp r-cran-ranger r-cran-lhs r-cran-randomforest
   r-cran-jsonlite r-cran-testthat
   chromium fonts-dejavu-core

@@ -40,7 +40,7 @@ struct ReportArgs {
   std::string run_dir;
   std::string out;  // "" = RUN_DIR/report.html
 };
-/// Runs the Python report package (supervisor/cli/report/sv_report) in a child process; returns its status.
+/// Runs the Python report package (supervisor/report/sv_report) in a child process; returns its status.
 int cmd_report(const ReportArgs& args);
 
 struct ExportArgs {

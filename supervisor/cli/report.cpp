@@ -1,5 +1,5 @@
 // `supervisor report RUN_DIR [--out FILE]`: the page is drawn by the Python package sv_report (in
-// supervisor/cli/report/, see its README), run with Debian's python3 in a child process. matplotlib thus
+// supervisor/report/, see its README), run with Debian's python3 in a child process. matplotlib thus
 // never enters this binary, and sections are plain Python files others can add.
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/recorded_workflow.hpp"
 #include "core/errors.hpp"
 #include "core/resource_dir.hpp"
+#include "store/store.hpp"
 
 #ifndef SV_REPORT_DIR
 #define SV_REPORT_DIR ""
@@ -117,6 +119,48 @@ int spawn_and_wait(std::vector<std::string> argv, std::vector<std::string> env) 
   return 1;
 }
 
+/// A temporary file holding the head of a large recorded workflow (recorded_workflow.hpp), removed when
+/// the report is done; no file when the text is small enough to be parsed whole.
+class WorkflowHeadFile {
+ public:
+  explicit WorkflowHeadFile(const std::string& run_dir) {
+    std::string text;
+    try {
+      text = store::Store::open(store_path(run_dir), store::OpenMode::read_only)->run().spec_text;
+    } catch (const core::Error&) {
+      return;  // not a readable run store: the report's own reader says so, in its words
+    }
+    if (text.size() <= kLargeWorkflowText) return;
+    const std::string head = without_sweep_block(text);
+    std::string name = (fs::temp_directory_path() / "sv-report-workflow-XXXXXX").string();
+    int fd = mkstemp(name.data());
+    if (fd < 0) throw core::UsageError("cannot start the report: a temporary file in " +
+                                       fs::temp_directory_path().string() + ": " + std::strerror(errno));
+    path_ = name;
+    std::size_t done = 0;
+    while (done < head.size()) {
+      ssize_t n = write(fd, head.data() + done, head.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        close(fd);
+        throw core::UsageError("cannot start the report: writing " + path_ + ": " + std::strerror(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    close(fd);
+  }
+  ~WorkflowHeadFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  WorkflowHeadFile(const WorkflowHeadFile&) = delete;
+  WorkflowHeadFile& operator=(const WorkflowHeadFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 int cmd_report(const ReportArgs& args) {
@@ -126,12 +170,14 @@ int cmd_report(const ReportArgs& args) {
   const std::string report_dir = core::resource_dir("SV_REPORT_PATH", SV_REPORT_DIR, "report");
   if (report_dir.empty() || !fs::exists(fs::path(report_dir) / "sv_report" / "__main__.py"))
     throw core::UsageError("the report code (sv_report) is not in '" + report_dir +
-                           "'; set SV_REPORT_PATH to the folder that holds sv_report/ (supervisor/cli/report in "
+                           "'; set SV_REPORT_PATH to the folder that holds sv_report/ (supervisor/report in "
                            "the source tree)");
   // Absolute, so execve needs no PATH search; a bare name given by the user is looked up here.
   std::string python = resolve_program(env_or("SV_REPORT_PYTHON", SV_REPORT_PYTHON));
   std::vector<std::string> argv = {python, "-m", "sv_report"};
   if (!args.out.empty()) argv.insert(argv.end(), {"--out", args.out});
+  WorkflowHeadFile head(args.run_dir);  // a huge sweep is left out here, by the rule `status` follows too
+  if (!head.path().empty()) argv.insert(argv.end(), {"--spec-file", head.path()});
   argv.insert(argv.end(), {"--", args.run_dir});  // a run directory starting with '-' stays a path
   return spawn_and_wait(std::move(argv), child_environment(report_dir));
 }

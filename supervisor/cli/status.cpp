@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/recorded_workflow.hpp"
 #include "cli/status_view.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -20,33 +21,10 @@ namespace sv::cli {
 
 namespace {
 
-/// A workflow text without its top-level `sweep:` block (block-style YAML: the block ends at the next line
-/// that starts in column 0). A sweep of many literal tuples can make the YAML megabytes long, and `status`
-/// must answer within a second; the objective is all it needs from such a file.
-std::string without_sweep_block(const std::string& text) {
-  std::string out;
-  bool skipping = false;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos + 1);
-    pos = end == std::string::npos ? text.size() : end + 1;
-    bool top_level = !line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\n';
-    if (top_level) skipping = line.rfind("sweep:", 0) == 0;
-    if (skipping) {
-      if (top_level) out += "sweep: {list: [{}]}\n";
-      continue;
-    }
-    out += line;
-  }
-  return out;
-}
-
 /// The objective and the expected task count, from the workflow the run recorded. A workflow this build
 /// cannot parse (written by a newer supervisor, say) still gets a status, with the defaults.
 void read_workflow(const store::RunInfo& run, StatusInputs& in) {
-  constexpr std::size_t kLargeSpec = 256 * 1024;
-  bool sweep_left_out = run.spec_text.size() > kLargeSpec;
+  bool sweep_left_out = run.spec_text.size() > kLargeWorkflowText;
   const std::string dir = run.spec_path.empty() ? "" : fs::path(run.spec_path).parent_path().string();
   spec::WorkflowSpec spec;
   try {

@@ -20,9 +20,10 @@ const std::string kNanMark = std::string(1, '\0') + "sv-nan";
 const std::string kInfMark = std::string(1, '\0') + "sv-inf";
 const std::string kNegInfMark = std::string(1, '\0') + "sv-neg-inf";
 
-void restore_non_finite(Json& j) {
+template <class J>
+void restore_non_finite(J& j) {
   if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
+    const auto& s = j.template get_ref<const std::string&>();
     if (s == kNanMark) j = std::nan("");
     else if (s == kInfMark) j = HUGE_VAL;
     else if (s == kNegInfMark) j = -HUGE_VAL;
@@ -31,10 +32,9 @@ void restore_non_finite(Json& j) {
   }
 }
 
-}  // namespace
-
-Json parse_result_json(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+template <class J>
+J parse_as(const std::string& text) {
+  J j = J::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_discarded() || text.find_first_of("NI") == std::string::npos) return j;
   // Rewrite the bare words outside strings into marked strings, parse, then put the numbers back.
   std::string out;
@@ -53,36 +53,36 @@ Json parse_result_json(const std::string& text) {
       in_string = true;
       out += c;
     } else if (word("NaN")) {
-      out += Json(kNanMark).dump();
+      out += J(kNanMark).dump();
       i += 2;
     } else if (word("-Infinity")) {
-      out += Json(kNegInfMark).dump();
+      out += J(kNegInfMark).dump();
       i += 8;
     } else if (word("Infinity")) {
-      out += Json(kInfMark).dump();
+      out += J(kInfMark).dump();
       i += 7;
     } else {
       out += c;
     }
   }
-  j = Json::parse(out, nullptr, false);
+  j = J::parse(out, nullptr, false);
   if (!j.is_discarded()) restore_non_finite(j);
   return j;
 }
 
-namespace {
-
 PickedObjective failed(std::string why) { return {std::nullopt, std::move(why)}; }
 
 // One value as the objective: a finite number, or the reason it is not one.
-PickedObjective finite(const Json& v, const std::string& name) {
+template <class J>
+PickedObjective finite(const J& v, const std::string& name) {
   if (v.is_null()) return failed("objective '" + name + "' is null");
   if (!v.is_number() || v.is_boolean()) {
-    std::string text = v.dump();
+    // A string as Python shows one ('low'), so the message reads the same whatever language the model is in.
+    std::string text = v.is_string() ? "'" + v.template get_ref<const std::string&>() + "'" : v.dump();
     if (text.size() > 80) text = text.substr(0, 77) + "...";
     return failed("objective '" + name + "' is not a number: " + text);
   }
-  double x = v.get<double>();
+  double x = v.template get<double>();
   if (std::isnan(x)) return failed("objective '" + name + "' is NaN");
   if (std::isinf(x)) return failed("objective '" + name + "' is " + (x > 0 ? "inf" : "-inf"));
   return {x, ""};
@@ -90,8 +90,9 @@ PickedObjective finite(const Json& v, const std::string& name) {
 
 // The objective of a per-epoch series under `mode`; a null epoch (a metric missing that epoch) is skipped
 // by min / max, and is the answer's reason for `last`.
-PickedObjective from_series(const Json& values, const std::string& name, ObjectiveMode mode) {
-  const Json* last_present = nullptr;
+template <class J>
+PickedObjective from_series(const J& values, const std::string& name, ObjectiveMode mode) {
+  const J* last_present = nullptr;
   for (const auto& v : values)
     if (!v.is_null()) last_present = &v;
   if (!last_present) return failed("objective '" + name + "' missing from the result (its history is empty)");
@@ -106,14 +107,14 @@ PickedObjective from_series(const Json& values, const std::string& name, Objecti
   return {best, ""};
 }
 
-}  // namespace
-
-PickedObjective pick_objective(const Json& result, const std::string& metric, ObjectiveMode mode) {
+// The rule, for either JSON type (keys sorted, or in the order the model wrote them).
+template <class J>
+PickedObjective pick(const J& result, const std::string& metric, ObjectiveMode mode) {
   if (result.is_number() || result.is_null() || !result.is_object()) {
     if (result.is_object()) return failed("objective '" + metric + "' missing from the result");
     return finite(result, metric);
   }
-  const Json* history = nullptr;
+  const J* history = nullptr;
   auto h = result.find("history");
   if (h != result.end() && h->is_object()) {
     auto col = h->find(metric);
@@ -140,6 +141,20 @@ PickedObjective pick_objective(const Json& result, const std::string& metric, Ob
     where += "; history: " + cols;
   }
   return failed("objective '" + metric + "' missing from the result (" + where + ")");
+}
+
+}  // namespace
+
+Json parse_result_json(const std::string& text) { return parse_as<Json>(text); }
+
+OrderedJson parse_result_json_ordered(const std::string& text) { return parse_as<OrderedJson>(text); }
+
+PickedObjective pick_objective(const Json& result, const std::string& metric, ObjectiveMode mode) {
+  return pick(result, metric, mode);
+}
+
+PickedObjective pick_objective(const OrderedJson& result, const std::string& metric, ObjectiveMode mode) {
+  return pick(result, metric, mode);
 }
 
 }  // namespace sv::core

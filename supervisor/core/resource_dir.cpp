@@ -26,4 +26,16 @@ std::string resource_dir(const char* env, const std::string& compiled, const std
   return compiled;
 }
 
+std::string resource_file(const char* env, const std::string& compiled, const std::string& relative_to_prefix) {
+  if (const char* value = std::getenv(env); value && *value) return value;
+  std::string exe = executable_path();
+  if (!exe.empty()) {
+    namespace fs = std::filesystem;
+    fs::path installed = fs::path(exe).parent_path().parent_path() / relative_to_prefix;
+    std::error_code ec;
+    if (fs::is_regular_file(installed, ec)) return installed.lexically_normal().string();
+  }
+  return compiled;
+}
+
 }  // namespace sv::core

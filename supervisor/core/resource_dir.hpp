@@ -14,4 +14,8 @@ std::string executable_path();
 /// exists; else `compiled`.
 std::string resource_dir(const char* env, const std::string& compiled, const std::string& installed_name);
 
+/// The same for one file: `env` when set and non-empty; else <exe dir>/../<relative_to_prefix> when that
+/// file exists (an install tree, or the build tree, whose bin/ and lib/ sit side by side); else `compiled`.
+std::string resource_file(const char* env, const std::string& compiled, const std::string& relative_to_prefix);
+
 }  // namespace sv::core

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/objective_abi.h"
 #include "core/resource_dir.hpp"
 #include "pyembed/interpreter.hpp"
 #include "shell/python_shell.hpp"
@@ -44,9 +46,33 @@ PyObject* sv_should_stop(PyObject*, PyObject*) {
   return PyBool_FromLong(stop ? 1 : 0);
 }
 
+// pick_objective(result_json, metric, mode) -> float, or the reason there is none (str): the objective rule
+// (core/objective_abi.h) linked into this worker, so the embedded runner skips the ctypes call it makes
+// elsewhere (model_runner/objective_rule.py). Raises ValueError for text that is not JSON or a bad mode.
+PyObject* sv_pick_objective_py(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3) {
+    PyErr_SetString(PyExc_TypeError, "pick_objective(result_json, metric, mode) takes 3 arguments");
+    return nullptr;
+  }
+  Py_ssize_t len = 0;
+  const char* text = PyUnicode_AsUTF8AndSize(args[0], &len);
+  const char* metric = text ? PyUnicode_AsUTF8(args[1]) : nullptr;
+  const char* mode = metric ? PyUnicode_AsUTF8(args[2]) : nullptr;
+  if (!mode) return nullptr;
+  double value = 0;
+  char error[512];
+  int status = sv_pick_objective(text, static_cast<std::size_t>(len), metric, mode, &value, error, sizeof error);
+  if (status == 1) return PyFloat_FromDouble(value);
+  if (status == 0) return PyUnicode_DecodeUTF8(error, static_cast<Py_ssize_t>(std::strlen(error)), "replace");
+  PyErr_SetString(PyExc_ValueError, error);
+  return nullptr;
+}
+
 PyMethodDef g_methods[] = {
     {"report", sv_report, METH_VARARGS, "report(task_id, payload_json): stream a progress payload to rank 0"},
     {"should_stop", sv_should_stop, METH_NOARGS, "True when the job asks running models to stop"},
+    {"pick_objective", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(sv_pick_objective_py)),
+     METH_FASTCALL, "pick_objective(result_json, metric, mode): the objective, or why there is none"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "_supervisor", "Supervisor worker hooks", -1, g_methods,

@@ -1,8 +1,13 @@
 #include "shell/runner_config.hpp"
 
 #include "core/run_dir.hpp"
+#include "core/resource_dir.hpp"
 
 namespace sv::shell {
+
+std::string objective_library() {
+  return core::resource_file("SV_OBJECTIVE_LIB", SV_OBJECTIVE_LIB_BUILT, SV_OBJECTIVE_LIB_INSTALLED);
+}
 
 std::string runner_config_json(const ShellConfig& config) {
   core::Json models = core::Json::array();
@@ -21,7 +26,7 @@ std::string runner_config_json(const ShellConfig& config) {
   }
   // The runner is handed the folder of the task directories, so the layout is named in C++ only.
   return core::Json{{"tasks_dir", core::RunDir(config.run_dir).tasks()}, {"rank", config.rank}, {"host", config.host},
-                    {"models", models}, {"preload", config.preload}}
+                    {"models", models}, {"preload", config.preload}, {"objective_library", objective_library()}}
       .dump();
 }
 

@@ -12,7 +12,6 @@ struct FlushStatements {
 
   Statement upsert_task;
   Statement insert_metric;
-  Statement insert_artifact;
   Statement insert_event;
   Statement touch_run;  // updated time, and status when one is buffered
 };

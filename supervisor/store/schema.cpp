@@ -44,13 +44,6 @@ CREATE TABLE metrics(
   epoch   INTEGER NOT NULL,
   time    REAL NOT NULL,
   metrics TEXT NOT NULL);
-CREATE TABLE artifacts(
-  id      INTEGER PRIMARY KEY,
-  task_id INTEGER NOT NULL,
-  node_id TEXT NOT NULL,
-  kind    TEXT NOT NULL,
-  path    TEXT NOT NULL,
-  time    REAL NOT NULL);
 CREATE TABLE events(
   id      INTEGER PRIMARY KEY,
   time    REAL NOT NULL,
@@ -129,6 +122,10 @@ INSERT INTO tasks_v3(id, node_id, model, params, params_hash, status, attempts, 
 DROP TABLE tasks;
 ALTER TABLE tasks_v3 RENAME TO tasks;
 )sql";
+// Version 2 -> 3. Version 2 had an `artifacts` table that nothing in the product wrote or read (a task's
+// weights and checkpoints are named in its result, `artifacts.weights`, which the weight hand-off reads):
+// dropped, so the schema holds only what a run records. Its rows, if any tool wrote some, go with it.
+constexpr const char* kDropArtifactsSql = "DROP TABLE IF EXISTS artifacts;";
 
 void record_version(sqlite3* db, const std::string& path) {
   // The version is a compile-time integer, so formatting it into the pragma injects nothing.
@@ -173,6 +170,7 @@ void migrate_schema(sqlite3* db, const std::string& path, int version) {
     exec(db, path, kSubmissionsSql);
   }
   if (version < 3) {
+    exec(db, path, kDropArtifactsSql);
     exec(db, path, tasks_table_sql("tasks_v3").c_str());
     exec(db, path, kCopyTasksSql);
     exec(db, path, kTasksIndexesSql);

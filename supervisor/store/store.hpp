@@ -21,7 +21,7 @@ struct FlushStatements;
 }
 
 /// 2: tasks.result_seq and the submissions table (both may be missing from a version-1 store).
-/// 3: task status `pruned` (schema.cpp rebuilds the tasks table of an older store for its CHECK).
+/// 3: task status `pruned`, and the unused `artifacts` table dropped (schema.cpp rebuilds the tasks table of an older store for its CHECK).
 inline constexpr int kSchemaVersion = 3;
 
 /// pruned: stopped early by a pruner (the server's per-task stop); finished for good, with the metrics
@@ -74,14 +74,6 @@ struct MetricRow {
   int epoch = 0;
   double time = 0;
   std::string metrics;  // JSON object text
-};
-
-struct ArtifactRow {
-  std::int64_t task_id = 0;
-  std::string node_id;
-  std::string kind;  // weights | checkpoint | log | ...
-  std::string path;
-  double time = 0;
 };
 
 struct EventRow {
@@ -166,7 +158,6 @@ class Store {
   void put_task(const TaskRow& row);
   void put_task(TaskRow&& row);
   void add_metric(MetricRow row);
-  void add_artifact(ArtifactRow row);
   void add_event(const std::string& kind, const std::string& message, double time);
   void set_run_status(const std::string& status);
   /// Stamps runs.updated at the next flush even when nothing else changed: a live server does this every
@@ -212,7 +203,6 @@ class Store {
   std::vector<TaskRow> best_tasks(int limit, bool minimize) const;
   std::optional<TaskRow> task_by_node(const std::string& node_id) const;
   std::vector<MetricRow> metrics(const std::string& node_id = "") const;  // "" = all, by task, epoch
-  std::vector<ArtifactRow> artifacts() const;                  // in the order they were added
   std::vector<EventRow> events() const;                        // in the order they were added
   std::vector<SubmissionRow> submissions() const;              // in the order they were made
   std::vector<GpuSampleRow> gpu_samples() const;               // by time; empty when the run saw no GPU
@@ -234,7 +224,6 @@ class Store {
   struct Buffers {
     std::unordered_map<std::int64_t, TaskRow> tasks;  // latest state of each task
     std::vector<MetricRow> metrics;
-    std::vector<ArtifactRow> artifacts;
     std::vector<Event> events;
     std::optional<std::string> run_status;
     bool touch = false;

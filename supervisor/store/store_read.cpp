@@ -161,21 +161,6 @@ std::vector<MetricRow> Store::metrics(const std::string& node_id) const {
   return out;
 }
 
-std::vector<ArtifactRow> Store::artifacts() const {
-  Statement q(conn(), path_, "SELECT task_id, node_id, kind, path, time FROM artifacts ORDER BY id");
-  std::vector<ArtifactRow> out;
-  while (q.step()) {
-    ArtifactRow a;
-    a.task_id = q.column_int(0);
-    a.node_id = q.column_text(1);
-    a.kind = q.column_text(2);
-    a.path = q.column_text(3);
-    a.time = q.column_double(4);
-    out.push_back(std::move(a));
-  }
-  return out;
-}
-
 std::vector<EventRow> Store::events() const {
   Statement q(conn(), path_, "SELECT time, kind, message FROM events ORDER BY id");
   std::vector<EventRow> out;

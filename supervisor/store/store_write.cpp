@@ -34,9 +34,6 @@ FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
                     "INSERT INTO metrics(task_id, node_id, attempt, epoch, time, metrics) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                     Lifetime::cached),
-      insert_artifact(db, path,
-                      "INSERT INTO artifacts(task_id, node_id, kind, path, time) VALUES(?1, ?2, ?3, ?4, ?5)",
-                      Lifetime::cached),
       insert_event(db, path, "INSERT INTO events(time, kind, message) VALUES(?1, ?2, ?3)", Lifetime::cached),
       touch_run(db, path, "UPDATE runs SET updated = ?1, status = coalesce(?2, status) WHERE id = 1",
                 Lifetime::cached) {}
@@ -70,11 +67,6 @@ void Store::add_metric(MetricRow row) {
   buffer().metrics.push_back(std::move(row));
 }
 
-void Store::add_artifact(ArtifactRow row) {
-  require_writable("add_artifact");
-  buffer().artifacts.push_back(std::move(row));
-}
-
 void Store::add_event(const std::string& kind, const std::string& message, double time) {
   require_writable("add_event");
   buffer().events.push_back(Event{kind, message, time});
@@ -91,7 +83,7 @@ void Store::touch() {
 }
 
 std::size_t Store::Buffers::size() const {
-  return tasks.size() + metrics.size() + artifacts.size() + events.size() + (run_status ? 1 : 0) + (touch ? 1 : 0);
+  return tasks.size() + metrics.size() + events.size() + (run_status ? 1 : 0) + (touch ? 1 : 0);
 }
 
 void Store::Buffers::merge_older(Buffers&& older) {
@@ -101,7 +93,6 @@ void Store::Buffers::merge_older(Buffers&& older) {
     newer = std::move(old);
   };
   put_before(metrics, older.metrics);
-  put_before(artifacts, older.artifacts);
   put_before(events, older.events);
   if (!run_status) run_status = std::move(older.run_status);
   touch = touch || older.touch;
@@ -284,15 +275,6 @@ void Store::write_buffers(detail::FlushStatements& st, const Buffers& b) {
     m.bind_double(5, row.time);
     m.bind_text(6, row.metrics);
     m.execute();
-  }
-  auto& a = st.insert_artifact;
-  for (const ArtifactRow& row : b.artifacts) {
-    a.bind_int(1, row.task_id);
-    a.bind_text(2, row.node_id);
-    a.bind_text(3, row.kind);
-    a.bind_text(4, row.path);
-    a.bind_double(5, row.time);
-    a.execute();
   }
   auto& e = st.insert_event;
   for (const Event& row : b.events) {

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ANALYSIS_PATH = ROOT / "supervisor" / "cli" / "report"
+ANALYSIS_PATH = ROOT / "supervisor" / "report"
 
 # N=2, S=3: 2 + 4 + 8 = 14 trainings, EXP2 epochs 8, 4, 2 (max_epochs 8), keys 0..39 split by cell.
 SUBLEARNING = """

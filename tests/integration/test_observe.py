@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import select
 import subprocess
+import tempfile
 
 import pytest
 
@@ -119,6 +120,30 @@ def test_report_without_matplotlib_says_what_to_install(finished_run, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "python3-matplotlib" in lines[0], proc.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_and_status_read_a_huge_workflow_by_one_rule(finished_run, tmp_path):
+    """A recorded workflow of megabytes whose sweep block would not even parse: `supervisor report` hands
+    sv_report the head that `status` reads (cli/recorded_workflow.hpp), so both find the objective."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(finished_run / "supervisor.db", copy / "supervisor.db")
+    spec = ("name: observe-e2e\nworkflow: sweep\nmodel: {kind: noop}\nsweep:\n  list:\n" +
+            "    - {width: 1}\n" * 30000 + "    - {width: [1\n" +
+            "objective: {metric: cost, goal: maximize}\n")
+    con = sqlite3.connect(copy / "supervisor.db")
+    con.execute("UPDATE runs SET spec_text = ?", (spec,))
+    con.commit()
+    con.close()
+    proc = sv("status", copy, "--json", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["objective"] == {"metric": "cost", "goal": "maximize"}
+    heads = pathlib.Path(tempfile.gettempdir()).glob("sv-report-workflow-*")
+    before = set(heads)
+    proc = sv("report", copy, "--out", tmp_path / "r.html", env=dict(os.environ, SV_REPORT_STRICT="1"))
+    assert proc.returncode == 0, proc.stderr
+    assert "cost (maximize)" in (tmp_path / "r.html").read_text()
+    assert set(pathlib.Path(tempfile.gettempdir()).glob("sv-report-workflow-*")) == before  # removed after
 
 
 def test_export_csv_has_a_row_per_task_with_flattened_params_and_a_metrics_table(finished_run, tmp_path):

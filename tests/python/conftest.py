@@ -1,6 +1,7 @@
 """Fixtures for the model_runner tests (test_mr_*.py): the repo root on sys.path, a clean
 worker, a stand-in for the C++ ``_supervisor`` module, and a folder to write models into.
 Nothing here is autouse, so other packages' tests in this folder are not affected."""
+import glob
 import json
 import os
 import sys
@@ -12,6 +13,13 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+# The objective rule's C library of the build under test (model_runner/objective_rule.py loads it).
+_BUILD = os.environ.get("SV_BUILD_DIR") or os.path.join(ROOT, "build")
+_RULE = sorted(glob.glob(os.path.join(_BUILD, "lib*", "libsv_objective.so")) +
+               glob.glob(os.path.join(_BUILD, "lib*", "*", "libsv_objective.so")))
+if _RULE:
+    os.environ.setdefault("SV_OBJECTIVE_LIB", _RULE[0])
 
 from model_runner import shell  # noqa: E402
 

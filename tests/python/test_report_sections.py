@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-REPORT_DIR = pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "cli" / "report"
+REPORT_DIR = pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "report"
 sys.path.insert(0, str(REPORT_DIR))
 
 from sv_report import RunData, Task, registry, section  # noqa: E402
 from sv_report.registry import sections  # noqa: E402
 from sv_report.page import render_page  # noqa: E402
-from sv_report.rundata import Objective, parse_objectives  # noqa: E402
+from sv_runstore import Objective, parse_objectives  # noqa: E402
 from sv_report.sections.pareto import non_dominated  # noqa: E402
 
 BUILT_IN = ["summary", "utilization", "objective", "parameters", "pareto", "curves", "failures"]

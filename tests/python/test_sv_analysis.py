@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "cli" / "report"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "report"))
 
 from sv_analysis import sublearning as sl  # noqa: E402
 from sv_analysis.stats import percentile  # noqa: E402

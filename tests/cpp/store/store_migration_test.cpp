@@ -57,6 +57,16 @@ std::int64_t seq_of(const std::vector<TaskRow>& rows, std::int64_t id) {
   return -1;
 }
 
+// The sample's pending task 4 as done with the best objective, the 4th result taken.
+TaskRow pending_task_done(const std::vector<TaskRow>& tasks) {
+  TaskRow next = tasks.back();
+  next.status = TaskStatus::done;
+  next.objective = 0.125;
+  next.end_time = 30;
+  next.result_seq = 4;
+  return next;
+}
+
 }  // namespace
 
 TEST_CASE("a version-1 store without result_seq opens read-only and reads as it is, unchanged", "[store]") {
@@ -96,12 +106,7 @@ TEST_CASE("opening a version-1 store for writing migrates it: result order numbe
     CHECK(seq_of(tasks, 4) == 0);
 
     // The migrated store takes every write of the current version.
-    TaskRow next = tasks.back();
-    next.status = TaskStatus::done;
-    next.objective = 0.125;
-    next.end_time = 30;
-    next.result_seq = 4;
-    store->put_task(next);
+    store->put_task(pending_task_done(tasks));
     store->flush();
     SubmissionRow sub;
     sub.scheduler = "slurm";
@@ -154,4 +159,64 @@ TEST_CASE("an older store opened for writing takes pruned tasks and keeps its ro
   CHECK(again->counts().pruned == 1);
   CHECK(again->counts().done == 2);
   CHECK(again->tasks_with_status(TaskStatus::pruned).size() == 1);
+}
+
+namespace {
+
+// A version-2 store as a supervisor before the artifacts table was dropped left it: version 1 migrated
+// (result_seq, submissions), with one row in the artifacts table that no product code ever wrote.
+std::string make_version2_store(const TempDir& dir) {
+  const std::string path = make_version1_store(dir);
+  RawDb(path).exec(
+      "ALTER TABLE tasks ADD COLUMN result_seq INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE tasks SET result_seq = id WHERE status <> 'pending';"
+      "CREATE TABLE submissions(id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, scheduler TEXT NOT NULL,"
+      "  job_id TEXT NOT NULL, script TEXT NOT NULL, site TEXT NOT NULL, resubmits_left INTEGER NOT NULL);"
+      "INSERT INTO artifacts(task_id, node_id, kind, path, time) VALUES(1, '1', 'weights', '/x/1.pt', 19);"
+      "PRAGMA user_version = 2;"
+      "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+  return path;
+}
+
+std::int64_t artifacts_tables(const std::string& path) {
+  return RawDb(path).scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'artifacts'");
+}
+
+}  // namespace
+
+TEST_CASE("a version-2 store with an artifacts table reads as it is and loses the table when opened for writing",
+          "[store]") {
+  TempDir dir;
+  const std::string path = make_version2_store(dir);
+  {
+    auto reader = Store::open(path, OpenMode::read_only);
+    CHECK(reader->schema_version() == 2);
+    CHECK(reader->tasks().size() == 4);
+    CHECK(reader->best_tasks(1, true).at(0).id == 3);
+  }
+  CHECK(artifacts_tables(path) == 1);  // a reader never changes the file
+
+  {
+    // What `resume` does: open for writing, then go on recording tasks.
+    auto store = Store::open(path, OpenMode::read_write);
+    CHECK(store->schema_version() == kSchemaVersion);
+    auto tasks = store->tasks();
+    REQUIRE(tasks.size() == 4);
+    CHECK(seq_of(tasks, 3) == 3);  // the numbers it had are kept
+    store->put_task(pending_task_done(tasks));
+    store->add_metric({4, "4", 1, 1, 29, R"({"loss":0.125})"});
+    store->flush();
+  }
+  CHECK(artifacts_tables(path) == 0);
+  auto again = Store::open(path, OpenMode::read_only);
+  CHECK(again->counts().done == 3);
+  CHECK(again->best_tasks(1, true).at(0).id == 4);
+  CHECK(again->metrics("4").size() == 1);
+}
+
+TEST_CASE("a new store has no artifacts table", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("run.sqlite");
+  Store::create(path, sv::store::test::sample_run());
+  CHECK(artifacts_tables(path) == 0);
 }

@@ -11,7 +11,7 @@ using sv::store::test::sample_run;
 using sv::store::test::sample_task;
 using sv::store::test::TempDir;
 
-TEST_CASE("a created store reopens with its run, sessions, tasks, metrics, artifacts and events", "[store]") {
+TEST_CASE("a created store reopens with its run, sessions, tasks, metrics and events", "[store]") {
   TempDir dir;
   const std::string path = dir.file("run.sqlite");
   TaskRow task = sample_task(7, TaskStatus::done, 0.25);
@@ -35,7 +35,6 @@ TEST_CASE("a created store reopens with its run, sessions, tasks, metrics, artif
     session_id = store->begin_session(s);
     store->put_task(task);
     store->add_metric({7, "1.7", 2, 1, 20.5, R"({"loss":0.5})"});
-    store->add_artifact({7, "1.7", "weights", "/runs/x/tasks/1.7/weights.pt", 43});
     store->add_event("optimizer", "generation 1 done", 44.5);
     store->set_run_status("done");
     store->flush();
@@ -97,14 +96,6 @@ TEST_CASE("a created store reopens with its run, sessions, tasks, metrics, artif
   CHECK(metrics[0].epoch == 1);
   CHECK(metrics[0].time == 20.5);
   CHECK(metrics[0].metrics == R"({"loss":0.5})");
-
-  const auto artifacts = store->artifacts();
-  REQUIRE(artifacts.size() == 1);
-  CHECK(artifacts[0].task_id == 7);
-  CHECK(artifacts[0].node_id == "1.7");
-  CHECK(artifacts[0].kind == "weights");
-  CHECK(artifacts[0].path == "/runs/x/tasks/1.7/weights.pt");
-  CHECK(artifacts[0].time == 43);
 
   const auto events = store->events();
   REQUIRE(events.size() == 1);
@@ -170,15 +161,13 @@ TEST_CASE("buffered writes are invisible until flush and visible after it", "[st
   store->put_task(sample_task(1));
   store->put_task(sample_task(2));
   store->add_metric({1, "1.1", 0, 1, 5, "{}"});
-  store->add_artifact({1, "1.1", "log", "/tmp/log", 5});
   store->add_event("engine", "started", 5);
   store->set_run_status("drained");
-  CHECK(store->pending_writes() == 6);
+  CHECK(store->pending_writes() == 5);
 
   CHECK(store->tasks().empty());
   CHECK(store->counts().total() == 0);
   CHECK(store->metrics().empty());
-  CHECK(store->artifacts().empty());
   CHECK(store->events().empty());
   CHECK(store->run().status == "running");
 
@@ -187,7 +176,6 @@ TEST_CASE("buffered writes are invisible until flush and visible after it", "[st
   CHECK(store->tasks().size() == 2);
   CHECK(store->counts().pending == 2);
   CHECK(store->metrics().size() == 1);
-  CHECK(store->artifacts().size() == 1);
   CHECK(store->events().size() == 1);
   CHECK(store->run().status == "drained");
 

@@ -57,7 +57,7 @@ def _outlier_plot(ax, nodes):
 
 @section("sublearning", "Sublearning", order=45)
 def render(run):
-    tasks = [dict(t.__dict__) for t in run.tasks]
+    tasks = run.task_dicts()
     nodes = analysis.nodes_from_tasks(tasks, analysis.Settings.from_spec(run.spec), run=str(run.run_dir))
     if not nodes:
         return None
@@ -97,5 +97,5 @@ def render(run):
         parts.append(m.table(["rank", "key", "planted", "mean outlier level", "nodes adding", "as validation"],
                              [[r["rank"], r["key"], r["planted"], r["mean_outlier_level"], r["nodes_adding"],
                                r["as_val"]] for r in ranking[:TOP_ROWS]], numeric=(0, 3, 4, 5)))
-    parts.append(m.note("CSV: python3 -m sv_analysis sublearning RUN_DIR (PYTHONPATH=supervisor/cli/report)."))
+    parts.append(m.note("CSV: python3 -m sv_analysis sublearning RUN_DIR (PYTHONPATH=supervisor/report)."))
     return "\n".join(parts)

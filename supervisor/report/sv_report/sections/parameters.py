@@ -11,7 +11,7 @@ from .. import markup as m
 from .. import plots
 from ..paramview import is_internal, plottable
 from ..registry import section
-from ..rundata import is_number
+from sv_runstore import is_number
 from .objective import use_log
 
 MAX_PANELS = 30

@@ -8,7 +8,9 @@ import pathlib
 import sys
 
 from . import sublearning, uq
-from .runstore import AnalysisError, load_tasks
+from sv_runstore import RunStoreError
+
+from .runs import AnalysisError, load_tasks
 
 
 def _planted(text):
@@ -52,7 +54,7 @@ def main(argv=None):
                 raise AnalysisError(f"{args.run_dir}: no uq replicas in this run")
             out = uq.write_csv(res, args.out or pathlib.Path(args.run_dir) / "analysis")
             print(uq.format_summary(res))
-    except AnalysisError as e:
+    except RunStoreError as e:  # AnalysisError is one
         print(f"supervisor: error: {e}", file=sys.stderr)
         return 2
     print(f"analysis: {out}")

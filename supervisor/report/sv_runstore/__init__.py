@@ -1,5 +1,9 @@
-"""RunData: everything a section may plot, read once from a run's store (read-only, so a report can be
-made while the run is still writing) and from the workflow YAML the run recorded (runs.spec_text)."""
+"""sv_runstore: the one reader of a run's store for the Python side (sv_report's page, sv_analysis's CSV
+files). Terms: a *run* is one campaign's directory with its SQLite store (``RUN_DIR/supervisor.db``);
+``load_run`` reads it once, read-only (WAL readers never block the writer, so a run may still be going),
+into a ``RunData``: the run row, sessions, tasks (params and result parsed), per-epoch metrics, events,
+submissions, GPU samples, and the workflow YAML the run recorded (runs.spec_text) with its objectives.
+A folder that is not a readable run raises ``RunStoreError``, one line for the user."""
 import json
 import math
 import os
@@ -9,9 +13,15 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-from .errors import ReportError
 
 STORE_NAME = "supervisor.db"
+
+__all__ = ["Metric", "Objective", "RunData", "RunStoreError", "STORE_NAME", "Task", "is_number", "load_run",
+           "parse_objectives", "parse_spec"]
+
+
+class RunStoreError(Exception):
+    """A folder that cannot be read as a run; the command lines print it as one line and exit with 2."""
 
 
 @dataclass
@@ -99,6 +109,10 @@ class RunData:
     def done(self):
         return [t for t in self.tasks if t.status == "done"]
 
+    def task_dicts(self):
+        """The tasks as dicts of their fields (what sv_analysis takes)."""
+        return [dict(t.__dict__) for t in self.tasks]
+
     def failed(self):
         return [t for t in self.tasks if t.status == "failed"]
 
@@ -157,40 +171,18 @@ def parse_objectives(spec):
 
 
 def parse_spec(text):
-    """The workflow YAML as a dict; {} when it cannot be read (the report then uses defaults)."""
+    """The workflow YAML as a dict; {} when it cannot be read (the readers then use defaults)."""
     try:
         import yaml
     except ImportError as e:
-        raise ReportError("PyYAML is not installed for this Python; install python3-yaml "
-                          "(scripts/install-deps.sh does)") from e
-    text = text or ""
-    if len(text) > LARGE_SPEC:
-        text = without_sweep_block(text)
+        raise RunStoreError("PyYAML is not installed for this Python; install python3-yaml "
+                            "(scripts/install-deps.sh does)") from e
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
     try:
-        spec = yaml.load(text, Loader=loader)
+        spec = yaml.load(text or "", Loader=loader)
     except yaml.YAMLError:
         return {}
     return spec if isinstance(spec, dict) else {}
-
-
-LARGE_SPEC = 256 * 1024
-
-
-def without_sweep_block(text):
-    """The workflow text without its top-level `sweep:` block (block-style YAML). A sweep of many literal
-    tuples can make the file megabytes long; the report needs its objective and space, not its tuples,
-    which are in the tasks table anyway. `supervisor status` does the same."""
-    out, skipping = [], False
-    for line in text.splitlines(keepends=True):
-        top = line[:1] not in ("", " ", "\t", "#", "\n", "\r")
-        if top:
-            skipping = line.startswith("sweep:")
-            if skipping:
-                out.append("sweep: {}\n")
-        if not skipping:
-            out.append(line)
-    return "".join(out)
 
 
 def connect_read_only(db_path):
@@ -209,33 +201,37 @@ def _columns(con, table):
     return {r[1] for r in con.execute(f"PRAGMA table_info({table})")}  # table: a constant of ours
 
 
-def load_run(run_dir):
-    """Reads the run in `run_dir`. Raises ReportError (one line for the user) when it is not a run."""
+def load_run(run_dir, spec_text=None):
+    """Reads the run in `run_dir`. Raises RunStoreError (one line for the user) when it is not a run.
+
+    `spec_text` stands in for the workflow text the run recorded: `supervisor report` passes the text with
+    a huge `sweep:` block left out (the one rule for that is C++'s, supervisor/cli/recorded_workflow.hpp),
+    so a run of a million literal tuples is not parsed as YAML just to find its objective."""
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
-        raise ReportError(f"{run_dir}: no such run directory")
+        raise RunStoreError(f"{run_dir}: no such run directory")
     db = run_dir / STORE_NAME
     if not db.is_file():
-        raise ReportError(f"{run_dir}: not a run directory (no {STORE_NAME} inside)")
+        raise RunStoreError(f"{run_dir}: not a run directory (no {STORE_NAME} inside)")
     if not os.access(db, os.R_OK):
-        raise ReportError(f"{db}: cannot read the run store (permission denied)")
+        raise RunStoreError(f"{db}: cannot read the run store (permission denied)")
     try:
         con = connect_read_only(db)
         try:
-            return _read(con, run_dir, db)
+            return _read(con, run_dir, db, spec_text)
         finally:
             con.close()
     except sqlite3.DatabaseError as e:
-        raise ReportError(f"{db}: not a readable Supervisor run store ({e})") from e
+        raise RunStoreError(f"{db}: not a readable Supervisor run store ({e})") from e
 
 
-def _read(con, run_dir, db):
+def _read(con, run_dir, db, spec_text):
     tables = _table_names(con)
     if not {"runs", "tasks", "sessions"} <= tables:
-        raise ReportError(f"{db}: not a Supervisor run store (no runs/tasks tables)")
+        raise RunStoreError(f"{db}: not a Supervisor run store (no runs/tasks tables)")
     row = con.execute("SELECT * FROM runs WHERE id = 1").fetchone()
     if row is None:
-        raise ReportError(f"{db}: the run store has no run row (was its creation interrupted?)")
+        raise RunStoreError(f"{db}: the run store has no run row (was its creation interrupted?)")
     run = dict(row)
     sessions = [dict(r) for r in con.execute("SELECT * FROM sessions ORDER BY id")]
     seq = "result_seq" if "result_seq" in _columns(con, "tasks") else "0 AS result_seq"
@@ -271,7 +267,7 @@ def _read(con, run_dir, db):
     gpu_samples = [dict(r) for r in con.execute(
         "SELECT time, host, gpu, busy, memory_used, memory_total FROM gpu_samples ORDER BY time, id")] \
         if "gpu_samples" in tables else []
-    spec = parse_spec(run.get("spec_text", ""))
+    spec = parse_spec(run.get("spec_text", "") if spec_text is None else spec_text)
     return RunData(run_dir=run_dir, run=run, sessions=sessions, tasks=tasks, metrics=metrics, events=events,
                    spec=spec, objectives=parse_objectives(spec), submissions=submissions,
                    gpu_samples=gpu_samples)

@@ -8,11 +8,12 @@ import sys
 import tempfile
 import traceback
 
+from sv_runstore import load_run
+
 from .errors import ReportError
 from .markup import esc
 from .plots import require_matplotlib
 from .registry import sections
-from .rundata import load_run
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1100px;
@@ -86,9 +87,9 @@ report made {esc(made)} · <code>{esc(run.run_dir)}</code></p>
     return page, failed
 
 
-def write_report(run_dir, out=None, strict=False):
+def write_report(run_dir, out=None, strict=False, spec_text=None):
     """Loads the run, renders the page and writes it atomically (default RUN_DIR/report.html)."""
-    run = load_run(run_dir)
+    run = load_run(run_dir, spec_text)
     if not run.tasks:
         raise ReportError(f"{run_dir}: the run has no tasks yet, nothing to report "
                           f"(`supervisor status {run_dir}` shows where it stands)")

@@ -5,7 +5,7 @@ import numpy as np
 from .. import markup as m
 from .. import plots
 from ..registry import section
-from ..rundata import is_number
+from sv_runstore import is_number
 
 MAX_METRICS = 6
 MAX_LINES = 60
