@@ -91,9 +91,7 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
       backoff.reset();
       TaskMsg task = std::move(queued.front());
       queued.pop_front();
-      ResultMsg result = execute(task);
-      result.task_id = task.task_id;
-      append(result, out);
+      append(ResultMsg{task.task_id, execute(task)}, out);
       ++unsent;
       ++ran;
       continue;

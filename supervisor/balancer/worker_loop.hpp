@@ -20,7 +20,8 @@ struct WorkerOptions {
   std::string host;
 };
 
-using TaskExecutor = std::function<ResultMsg(const TaskMsg&)>;
+/// Runs one task; a failure is a result (outcome failed), never an exception.
+using TaskExecutor = std::function<core::TaskResult(const core::TaskInput&)>;
 
 /// Runs until the server says shutdown. Returns the number of tasks run.
 std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOptions& options);

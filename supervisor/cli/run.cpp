@@ -16,6 +16,7 @@
 #include <fstream>
 #include <optional>
 
+#include "balancer/dispatcher.hpp"
 #include "balancer/mpi_comm.hpp"
 #include "balancer/worker_loop.hpp"
 #include "cli/commands.hpp"
@@ -251,7 +252,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   options.drain_at = start.drain_at;
   options.stop_at = start.stop_at;
-  if (heartbeats.available && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
+  balancer::DispatcherOptions dispatch;
+  if (heartbeats.available && spec.resources.heartbeat_s > 0) dispatch.lost_after_s = spec.resources.lost_after_s;
   options.drain_grace_s = spec.resources.drain_grace_s;
   options.drain_requested = [] {
     int sig = drain_signal().load(std::memory_order_relaxed);
@@ -269,7 +271,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     };
   }
 
-  engine::Server server(comm, store, *workflow, options);
+  balancer::Dispatcher dispatcher(comm, dispatch);
+  engine::Server server(dispatcher, store, *workflow, options);
   if (!previous.empty()) {
     std::size_t kept = 0;
     for (const auto& row : previous) kept += row.status == store::TaskStatus::done;
@@ -355,23 +358,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     balancer::report_fatal_and_wait(comm, e.what());
     return 1;
   }
-  auto execute = [&shells](const balancer::TaskMsg& t) {
-    shell::TaskOutcome o = shells->run(shell::TaskInput{t.task_id, t.model, t.attempt, t.node_id, t.params});
-    balancer::ResultMsg r;
-    r.status = o.ok ? balancer::TaskStatusCode::ok : balancer::TaskStatusCode::failed;
-    if (!o.ok && !o.result.empty()) {
-      // model_runner marks a task that stopped at the job's request (drain); it resumes, it did not fail.
-      auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
-      if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
-    }
-    r.has_objective = o.objective.has_value();
-    r.objective = o.objective.value_or(0.0);
-    r.start_time = o.start_time;
-    r.end_time = o.end_time;
-    r.result = std::move(o.result);
-    r.error = std::move(o.error);
-    return r;
-  };
+  auto execute = [&shells](const core::TaskInput& t) { return shells->run(t); };
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
   if (heartbeats) worker_options.heartbeat_s = spec.resources.heartbeat_s;

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
 
 namespace sv::engine {
 
@@ -88,12 +89,25 @@ void Graph::mark_running(std::size_t index) { set_state(nodes_[index], NodeState
 
 void Graph::requeue(std::size_t index) { make_ready(index); }
 
+const nlohmann::json& Node::result_json() const {
+  if (!parsed_) parsed_ = std::make_shared<const core::Json>(core::Json::parse(outcome.result, nullptr, /*allow_exceptions=*/false));
+  return *parsed_;
+}
+
 void Graph::mark_done(std::size_t index, std::string result, std::optional<double> objective) {
+  core::TaskResult r;
+  r.objective = objective;
+  r.result = std::move(result);
+  mark_done(index, std::move(r));
+}
+
+void Graph::mark_done(std::size_t index, core::TaskResult result) {
   Node& n = nodes_[index];
   set_state(n, NodeState::done);
-  n.objective = objective;
   // Kept for children, including ones a workflow adds after this node finished (sublearning).
-  n.result = std::move(result);
+  result.outcome = core::Outcome::ok;
+  n.outcome = std::move(result);
+  n.parsed_.reset();
   for (auto c : n.children) {
     Node& child = nodes_[c];
     if (child.state == NodeState::waiting && --child.unmet == 0) make_ready(c);
@@ -103,7 +117,8 @@ void Graph::mark_done(std::size_t index, std::string result, std::optional<doubl
 void Graph::mark_failed(std::size_t index, std::string error) {
   Node& n = nodes_[index];
   set_state(n, NodeState::failed);
-  n.error = std::move(error);
+  n.outcome.outcome = core::Outcome::failed;
+  n.outcome.error = std::move(error);
   fail_dependents(n);
 }
 

@@ -5,15 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
+#include "engine/task_row.hpp"
 
 namespace sv::engine {
-
-using balancer::MsgType;
 
 namespace {
 // CPU seconds of this process, all threads (the SQLite committer included).
@@ -32,79 +32,15 @@ constexpr double kAliveStampS = 10;
 constexpr int kMessagesPerRound = 256;
 }  // namespace
 
-Server::Server(balancer::Comm& comm, store::Store& store, Workflow& workflow, ServerOptions options)
-    : comm_(comm),
-      store_(store),
-      workflow_(workflow),
-      options_(std::move(options)),
-      balancer_(balancer::BalancerOptions{options_.slots_per_worker}),
-      hosts_(static_cast<std::size_t>(comm.size())),
-      last_heard_(static_cast<std::size_t>(comm.size()), 0.0),
-      pids_(static_cast<std::size_t>(comm.size()), 0),
-      lost_(static_cast<std::size_t>(comm.size()), false),
-      outbox_(static_cast<std::size_t>(comm.size())) {}
-
-void Server::on_message(int source, std::string_view bytes) {
-  if (source >= 0 && static_cast<std::size_t>(source) < last_heard_.size()) {
-    if (lost_[source]) return;  // gave up on it: its tasks run elsewhere; late words change nothing
-    last_heard_[source] = core::mono_now();
-  }
-  balancer::decode_each(bytes, [&](balancer::Message&& m) {
-    if (auto* r = std::get_if<balancer::ResultMsg>(&m)) {
-      on_result(source, *r);
-    } else if (auto* p = std::get_if<balancer::ProgressMsg>(&m)) {
-      on_progress(source, *p);
-    } else if (auto* h = std::get_if<balancer::HelloMsg>(&m)) {
-      on_hello(source, *h);
-    } else if (auto* f = std::get_if<balancer::FatalMsg>(&m)) {
-      on_fatal(source, *f);
-    } else if (auto* r = std::get_if<balancer::RetireMsg>(&m)) {
-      on_retire(source, *r);
-    } else if (std::holds_alternative<balancer::HeartbeatMsg>(m)) {
-      // last_heard_ is all a heartbeat is for
-    } else {
-      throw core::CommError("rank " + std::to_string(source) + " sent the server an unexpected message");
-    }
-  });
+Server::Server(balancer::Dispatcher& dispatcher, store::Store& store, Workflow& workflow, ServerOptions options)
+    : dispatcher_(dispatcher), store_(store), workflow_(workflow), options_(std::move(options)) {
+  dispatcher_.attach(*this);
 }
 
-void Server::on_hello(int worker, const balancer::HelloMsg& m) {
-  if (worker >= 0 && static_cast<std::size_t>(worker) < hosts_.size()) {
-    hosts_[worker] = m.host;
-    pids_[worker] = m.pid;
-  }
-  balancer_.on_worker_joined(worker);
-}
-
-store::TaskRow Server::row_for(std::size_t index) const {
-  const Node& n = graph_.node(index);
-  const TaskInfo& t = tasks_[index];
-  store::TaskRow row;
-  row.id = static_cast<std::int64_t>(task_id_of(index));
-  row.node_id = n.def.id;
-  row.model = options_.models[n.def.model].name;
-  row.params = n.def.params;
-  row.params_hash = n.params_hash;
-  row.attempts = t.attempts;
-  row.worker = t.worker;
-  if (t.worker >= 0 && static_cast<std::size_t>(t.worker) < hosts_.size()) row.host = hosts_[t.worker];
-  row.submit_time = t.submit_time;
-  row.dispatch_time = t.dispatch_time;
-  row.status = t.status;
-  row.start_time = t.start_time;
-  row.end_time = t.end_time;
-  row.objective = t.objective;
-  row.result_seq = t.result_seq;
-  if (t.status == store::TaskStatus::done) row.result = n.result;
-  row.error = t.status == store::TaskStatus::failed && !n.error.empty() ? n.error : t.error;
-  return row;
-}
-
-void Server::set_status(std::size_t index, store::TaskStatus status) {
-  TaskInfo& t = tasks_[index];
-  auto is_final = [](store::TaskStatus s) { return s == store::TaskStatus::done || s == store::TaskStatus::failed; };
-  if (is_final(status) && !(t.dirty && is_final(t.status))) ++dirty_final_;
-  t.status = status;
+void Server::mark_dirty(std::size_t index) {
+  TaskRecord& t = graph_.record(index);
+  NodeState s = graph_.node(index).state;
+  if (s == NodeState::done || s == NodeState::failed) ++dirty_final_;  // a node ends once
   t.changed_at = now_;
   if (!t.dirty) {
     t.dirty = true;
@@ -115,13 +51,18 @@ void Server::set_status(std::size_t index, store::TaskStatus status) {
 void Server::write_dirty_rows(double settled_before) {
   std::size_t kept = 0;
   for (std::size_t index : dirty_) {
-    TaskInfo& t = tasks_[index];
-    bool final = t.status == store::TaskStatus::done || t.status == store::TaskStatus::failed;
+    const Node& n = graph_.node(index);
+    TaskRecord& t = graph_.record(index);
+    bool final = n.state == NodeState::done || n.state == NodeState::failed;
     if (!final && t.changed_at > settled_before) {
       dirty_[kept++] = index;  // pending or running for a moment only: written with its next state
       continue;
     }
-    store_.put_task(row_for(index));  // a temporary: moved into the store's buffer
+    static const std::string no_host;
+    const std::string& host = t.worker >= 0 && t.worker < dispatcher_.size() ? dispatcher_.worker(t.worker).host : no_host;
+    // A temporary: moved into the store's buffer.
+    store_.put_task(task_row(n, static_cast<std::int64_t>(task_id_of(index)), options_.models[n.def.model].name, host));
+    t.in_store = true;
     t.dirty = false;
   }
   dirty_.resize(kept);
@@ -133,134 +74,101 @@ void Server::flush() {
   store_.flush();
 }
 
-void Server::adapt_prefetch(const balancer::ResultMsg& m) {
-  double took = std::max(0.0, m.end_time - m.start_time);
-  mean_task_s_ = mean_task_s_ < 0 ? took : 0.9 * mean_task_s_ + 0.1 * took;
-  // Re-decided every few results: the slot count changes rarely and never on one odd task.
-  if (++results_seen_ % 16 != 1) return;
-  double cover = options_.prefetch_s / std::max(mean_task_s_, 1e-7);
-  int slots = cover >= 2 ? static_cast<int>(std::min<double>(cover, options_.prefetch_max)) : 1;
-  balancer_.set_slots_per_worker(std::max(options_.slots_per_worker, slots));
+void Server::note_best(const std::optional<double>& objective) {
+  if (objective && std::isfinite(*objective) &&
+      (!best_ || (options_.minimize ? *objective < *best_ : *objective > *best_)))
+    best_ = objective;
 }
 
-void Server::on_result(int worker, balancer::ResultMsg& m) {
-  std::size_t index = index_of(m.task_id);
-  const auto& held = balancer_.tasks_of(worker);
-  if (index >= tasks_.size() || !held.count(m.task_id)) return;  // stale: the task was re-queued already
-  balancer_.on_task_finished(worker, m.task_id);
-
-  adapt_prefetch(m);
+balancer::TaskToSend Server::on_task_sent(std::uint64_t task_id, int worker) {
+  std::size_t index = index_of(task_id);
+  TaskRecord& t = graph_.record(index);
+  ++t.attempts;
+  t.worker = worker;
+  t.dispatch_time = now_;
+  graph_.mark_running(index);
+  mark_dirty(index);
   const Node& n = graph_.node(index);
-  TaskInfo& t = tasks_[index];
-  t.start_time = m.start_time;
-  t.end_time = m.end_time;
-  t.objective.reset();
-  if (m.has_objective) t.objective = m.objective;
-  t.error = std::move(m.error);
+  return balancer::TaskToSend{n.def.model, static_cast<std::uint32_t>(t.attempts), n.def.id, n.def.params};
+}
 
-  if (m.status == balancer::TaskStatusCode::interrupted) {
-    // Stopped at the job's request (walltime drain): it left a checkpoint and resumes; not a failure.
-    set_status(index, store::TaskStatus::pending);
-    graph_.requeue(index);
-    return;
-  }
-  bool ok = m.status == balancer::TaskStatusCode::ok;
-  if (!ok) ++t.failures;
-  if (ok) {
+void Server::on_task_result(std::uint64_t task_id, int worker, core::TaskResult&& r) {
+  std::size_t index = index_of(task_id);
+  if (index >= graph_.size()) return;
+  TaskRecord& t = graph_.record(index);
+  if (r.start_time == 0) r.start_time = t.dispatch_time;  // a stuck task the worker gave up on
+  const core::Outcome outcome = r.outcome;
+
+  if (outcome == core::Outcome::ok) {
     t.result_seq = ++result_seq_;
-    set_status(index, store::TaskStatus::done);
-    std::optional<double> objective;
-    if (m.has_objective && std::isfinite(m.objective)) {
-      objective = m.objective;
-      if (!best_ || (options_.minimize ? m.objective < *best_ : m.objective > *best_)) best_ = m.objective;
-    }
-    graph_.mark_done(index, std::move(m.result), objective);
-  } else if (t.failures <= options_.models[n.def.model].retries) {
-    set_status(index, store::TaskStatus::pending);  // waits for its next attempt; the error stays visible
-    graph_.requeue(index);
+    note_best(r.objective);
+    graph_.mark_done(index, std::move(r));
+    mark_dirty(index);
   } else {
-    t.result_seq = ++result_seq_;
-    set_status(index, store::TaskStatus::failed);
-    graph_.mark_failed(index, t.error);
+    // The attempt's times, objective and error stay visible in the row; its partial result does not.
+    core::TaskResult& o = graph_.outcome(index);
+    o = std::move(r);
+    o.result.clear();
+    if (outcome == core::Outcome::interrupted) {
+      // Stopped at the job's request (walltime drain): it left a checkpoint and resumes; not a failure.
+      graph_.requeue(index);
+      mark_dirty(index);
+      return;
+    }
+    const Node& n = graph_.node(index);
+    if (++t.failures <= options_.models[n.def.model].retries) {
+      graph_.requeue(index);  // waits for its next attempt; the error stays visible
+    } else {
+      t.result_seq = ++result_seq_;
+      graph_.mark_failed(index, o.error);
+    }
+    mark_dirty(index);
   }
   workflow_.on_node_ran(index, worker);
   if (graph_.node(index).state != NodeState::ready) workflow_.on_node_finished(graph_, index);
 }
 
-void Server::on_progress(int worker, const balancer::ProgressMsg& m) {
-  std::size_t index = index_of(m.task_id);
-  if (index >= tasks_.size()) return;
+void Server::on_task_progress(std::uint64_t task_id, int, double time, std::string&& payload) {
+  std::size_t index = index_of(task_id);
+  if (index >= graph_.size()) return;
   store::MetricRow row;
-  row.task_id = static_cast<std::int64_t>(m.task_id);
+  row.task_id = static_cast<std::int64_t>(task_id);
   row.node_id = graph_.node(index).def.id;
-  row.attempt = tasks_[index].attempts;
-  row.time = m.time;
-  row.metrics = m.payload;
-  auto j = core::Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+  row.attempt = graph_.node(index).record.attempts;
+  row.time = time;
+  auto j = core::Json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (j.is_object()) {
     auto e = j.find("epoch");
     if (e != j.end() && e->is_number()) row.epoch = e->get<int>();
   }
+  row.metrics = std::move(payload);
   store_.add_metric(std::move(row));
 }
 
-void Server::on_fatal(int worker, const balancer::FatalMsg& m) {
-  std::string host = static_cast<std::size_t>(worker) < hosts_.size() ? hosts_[worker] : "";
-  std::string msg = "worker rank " + std::to_string(worker) + (host.empty() ? "" : " on " + host) +
-                    " could not start: " + m.message;
+void Server::on_worker_fatal(int worker, const std::string& message) {
+  std::string msg = dispatcher_.describe(worker) + " could not start: " + message;
   store_.add_event("fatal", msg, core::wall_now());
   if (!fatal_) fatal_ = msg;
 }
 
-void Server::check_lost_workers(double now) {
-  if (options_.lost_after_s <= 0) return;
-  for (int w = 1; w < comm_.size(); ++w) {
-    if (lost_[w] || last_heard_[w] == 0 || now - last_heard_[w] < options_.lost_after_s) continue;
-    char why[128];
-    std::snprintf(why, sizeof why, "stopped answering (nothing heard for %.0f s)", now - last_heard_[w]);
-    lose_worker(w, why);
-  }
-}
-
-void Server::on_retire(int worker, balancer::RetireMsg& m) {
-  // The stuck attempt ends as a failure (a timeout), through the same path as any failed result.
-  balancer::ResultMsg r;
-  r.task_id = m.task_id;
-  r.status = balancer::TaskStatusCode::failed;
-  r.start_time = r.end_time = core::wall_now();
-  std::size_t index = index_of(m.task_id);
-  if (index < tasks_.size()) r.start_time = tasks_[index].dispatch_time;
-  r.error = m.message;
-  on_result(worker, r);
-  lose_worker(worker, "gave itself up: a task was stuck in it past its timeout");
-}
-
-void Server::lose_worker(int w, const std::string& why) {
-  if (lost_[w]) return;
-  release_worker(w, why, "lost");
-  if (balancer_.worker_count() == 0 && !fatal_)
-    fatal_ = "every worker was lost (see the `lost` events); resume the run on healthy nodes";
-}
-
-void Server::release_worker(int w, const std::string& why, const char* kind) {
-  lost_[w] = true;
-  ++lost_count_;
-  std::string who = "worker rank " + std::to_string(w) + (hosts_[w].empty() ? "" : " on " + hosts_[w]);
-  auto held = balancer_.on_worker_lost(w);
+void Server::on_tasks_returned(balancer::ReturnedTasks&& r) {
   const char* where = draining_ ? "on resume" : "elsewhere";
-  std::string event = who + " " + why + "; " + std::to_string(held.size()) + " task(s) run again " + where;
-  store_.add_event(kind, event, core::wall_now());
+  std::string event = r.who + " " + r.why + "; " + std::to_string(r.tasks.size()) + " task(s) run again " + where;
+  store_.add_event(r.kind, event, core::wall_now());
   std::fprintf(stderr, "supervisor: %s\n", event.c_str());
-  for (auto task_id : held) {
+  for (auto task_id : r.tasks) {
     std::size_t index = index_of(task_id);
-    tasks_[index].error = who + " " + why + " while it held this task; it runs again " + where;
-    set_status(index, store::TaskStatus::pending);
+    graph_.outcome(index).error = r.who + " " + r.why + " while it held this task; it runs again " + where;
     graph_.requeue(index);
+    mark_dirty(index);
   }
+  if (std::strcmp(r.kind, "lost") == 0 && dispatcher_.worker_count() == 0 && !fatal_)
+    fatal_ = "every worker was lost (see the `lost` events); resume the run on healthy nodes";
 }
 
 void Server::begin_drain(const std::string& why) {
   draining_ = true;
+  dispatcher_.close_gate();
   drain_reason_ = why;
   const double now = core::wall_now();
   drain_started_ = now;
@@ -276,32 +184,12 @@ void Server::stop_busy_workers() {
   std::snprintf(why, sizeof why, "was still running a model %.0f s into the drain (%s); stopped hard",
                 std::max(0.0, core::wall_now() - drain_started_),
                 graced ? "resources.drain_grace_s" : "the walltime is near");
-  for (int w = 1; w < comm_.size(); ++w)
-    if (!lost_[w] && !balancer_.tasks_of(w).empty()) release_worker(w, why, "drain");
+  dispatcher_.release_busy_workers(why, "drain");
 }
 
-void Server::dispatch(const balancer::Assignment& a) {
-  std::size_t index = index_of(a.task_id);
-  const Node& n = graph_.node(index);
-  TaskInfo& t = tasks_[index];
-  ++t.attempts;
-  t.worker = a.worker;
-  t.dispatch_time = now_;
-  graph_.mark_running(index);
-  std::string& box = outbox_[static_cast<std::size_t>(a.worker)];
-  if (box.empty()) outbox_ranks_.push_back(a.worker);
-  balancer::append_task(box, a.task_id, n.def.model, static_cast<std::uint32_t>(t.attempts), n.def.id,
-                        n.def.params);
-  set_status(index, store::TaskStatus::running);
-}
-
-void Server::send_batches() {
-  for (int rank : outbox_ranks_) {
-    std::string& box = outbox_[static_cast<std::size_t>(rank)];
-    comm_.send(rank, box);
-    box.clear();
-  }
-  outbox_ranks_.clear();
+const Node* Server::node_of(std::uint64_t task_id) const {
+  std::size_t index = index_of(task_id);
+  return index < graph_.size() ? &graph_.node(index) : nullptr;
 }
 
 std::uint64_t Server::task_id_of(std::size_t index) const {
@@ -340,22 +228,24 @@ bool Server::try_restore(std::size_t index) {
   if (it == restored_.end()) return false;
   store::TaskRow row = std::move(it->second);
   restored_.erase(it);
-  TaskInfo& t = tasks_[index];
+  const Node& n = graph_.node(index);
+  TaskRecord& t = graph_.record(index);
   t.attempts = row.attempts;
   t.submit_time = row.submit_time;
+  const bool same_params = row.params_hash == n.params_hash;
+  // The row's params stand unless a forced resume changed them (or the model's name): then it is rewritten.
+  t.in_store = same_params && row.model == options_.models[n.def.model].name;
   bool final = row.status == store::TaskStatus::done || row.status == store::TaskStatus::failed;
-  if (!final || row.params_hash != graph_.node(index).params_hash) {
+  if (!final || !same_params) {
     // Unfinished when the last session ended (or re-parameterized by a forced resume): run it again.
-    if (row.params_hash != graph_.node(index).params_hash) t.attempts = 0;
+    if (!same_params) t.attempts = 0;
     return false;
   }
   t.worker = row.worker;
   t.dispatch_time = row.dispatch_time;
   ++restored_count_;
   if (row.status == store::TaskStatus::done) {
-    if (row.objective && std::isfinite(*row.objective) &&
-        (!best_ || (options_.minimize ? *row.objective < *best_ : *row.objective > *best_)))
-      best_ = row.objective;
+    note_best(row.objective);
     graph_.mark_done(index, std::move(row.result), row.objective);
   } else {
     graph_.mark_failed(index, std::move(row.error));
@@ -370,41 +260,32 @@ std::size_t Server::pump() {
   if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
     workflow_.top_up(graph_, kReadyLowWater);
   for (auto index : graph_.take_cascaded_failures()) {
-    if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
-    set_status(index, store::TaskStatus::failed);
+    mark_dirty(index);
     workflow_.on_node_finished(graph_, index);
   }
   auto ready = graph_.take_ready();
   if (!ready.empty()) {
     const double now = now_;
-    if (tasks_.size() < graph_.size()) tasks_.resize(graph_.size());
     for (auto index : ready) {
       if (!restored_.empty() && try_restore(index)) continue;
       const Node& n = graph_.node(index);
-      TaskInfo& t = tasks_[index];
+      TaskRecord& t = graph_.record(index);
       if (t.submit_time == 0) {
         t.submit_time = now;
-        if (t.attempts == 0) set_status(index, store::TaskStatus::pending);
+        if (t.attempts == 0) mark_dirty(index);  // pending
       }
-      balancer_.enqueue(balancer::ReadyTask{task_id_of(index), n.def.priority,
-                                            n.def.preferred_worker});
+      dispatcher_.enqueue(balancer::ReadyTask{task_id_of(index), n.def.priority, n.def.preferred_worker});
     }
   }
-  std::size_t sent = 0;
-  if (draining_) return sent;
-  while (auto a = balancer_.next_assignment()) {
-    dispatch(*a);
-    ++sent;
-  }
+  std::size_t sent = dispatcher_.dispatch_ready();
   dispatches_ += sent;
-  send_batches();
   return sent;
 }
 
 bool Server::finished() const {
   if (fatal_ || workflow_.fatal()) return true;
-  if (draining_) return balancer_.in_flight_count() == 0 || core::wall_now() >= hard_stop_at_;
-  return workflow_.exhausted() && graph_.counts().unfinished() == 0 && balancer_.in_flight_count() == 0;
+  if (draining_) return dispatcher_.in_flight_count() == 0 || core::wall_now() >= hard_stop_at_;
+  return workflow_.exhausted() && graph_.counts().unfinished() == 0 && dispatcher_.in_flight_count() == 0;
 }
 
 Progress Server::progress() const {
@@ -413,16 +294,8 @@ Progress Server::progress() const {
   p.expected_total = workflow_.expected_total();
   p.best = best_;
   p.elapsed = core::mono_now() - started_;
-  p.workers = balancer_.worker_count();
+  p.workers = dispatcher_.worker_count();
   return p;
-}
-
-void Server::shutdown_workers() {
-  // A lost worker is not told: it may sit on a node that died, and with some transports (libfabric's TCP
-  // provider under Open MPI's cm PML) a send to a dead peer does not fail but blocks the server for good.
-  std::string bytes = balancer::encode(balancer::ShutdownMsg{});
-  for (int r = 1; r < comm_.size(); ++r)
-    if (!lost_[r]) comm_.send(r, bytes);
 }
 
 void Server::start() {
@@ -447,14 +320,8 @@ RunOutcome Server::run_loop() {
   start();
   balancer::Backoff backoff(options_.max_sleep_us);
   double last_flush = started_, last_tick = started_;
-  int source = -1;
-  std::string bytes;
   while (true) {
-    bool active = false;
-    for (int i = 0; i < kMessagesPerRound && comm_.try_receive(source, bytes); ++i) {
-      on_message(source, bytes);
-      active = true;
-    }
+    bool active = dispatcher_.poll(kMessagesPerRound) > 0;
     if (!draining_) {
       if (options_.drain_at > 0 && core::wall_now() >= options_.drain_at) {
         begin_drain("walltime drain");
@@ -478,7 +345,7 @@ RunOutcome Server::run_loop() {
       last_flush = now;
     }
     if (now - last_tick >= 1.0) {
-      check_lost_workers(now);
+      dispatcher_.check_lost_workers(now);
       // Alive stamp: `status` reads a run whose store has not changed for a while as probably killed.
       if (now - last_flush >= kAliveStampS) store_.touch();
       if (options_.on_progress) options_.on_progress(progress());
@@ -492,10 +359,10 @@ RunOutcome Server::run_loop() {
     }
   }
   // A model that ignores should_stop() must not keep the job past its drain: its worker is given up.
-  if (draining_ && balancer_.in_flight_count() > 0) stop_busy_workers();
+  if (draining_ && dispatcher_.in_flight_count() > 0) stop_busy_workers();
   if (draining_) workflow_.finish_by = options_.stop_at;
   workflow_.finish(graph_);
-  shutdown_workers();
+  dispatcher_.shutdown_workers();
   if (options_.on_tick) options_.on_tick();
   if (!fatal_ && workflow_.fatal()) {
     fatal_ = workflow_.fatal();
@@ -519,9 +386,8 @@ RunOutcome Server::run_loop() {
   out.counts = graph_.counts();
   out.elapsed = core::mono_now() - started_;
   out.best = best_;
-  out.lost_workers = lost_count_;
-  for (int w = 1; w < comm_.size(); ++w)
-    if (lost_[w]) out.lost_processes.emplace_back(hosts_[w], pids_[w]);
+  out.lost_workers = dispatcher_.lost_count();
+  out.lost_processes = dispatcher_.lost_processes();
   if (options_.on_progress) options_.on_progress(progress());
   return out;
 }

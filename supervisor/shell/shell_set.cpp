@@ -5,6 +5,7 @@
 #include "core/build_features.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
 #include "core/process_tree.hpp"
 #include "shell/app_shell.hpp"
 #include "shell/isolated_shell.hpp"
@@ -23,14 +24,23 @@ constexpr double kLeftoverGraceS = 2.0;
 
 class NoopShell : public Shell {
  public:
-  TaskOutcome run(const TaskInput&) override {
-    TaskOutcome out;
+  core::TaskResult run(const core::TaskInput&) override {
+    core::TaskResult out;
     out.start_time = out.end_time = core::wall_now();
     out.objective = 0.0;
     out.result = "{}";
     return out;
   }
 };
+
+// model_runner's answer is (ok, objective, result, error): a task that stopped at the job's request (a
+// drain) answers ok=False with "interrupted": true in its partial result. Read here, once, on the worker,
+// for every model kind, so from here on the outcome itself says so.
+bool marks_interrupted(const std::string& result) {
+  if (result.find("\"interrupted\"") == std::string::npos) return false;  // most failures: no parse
+  auto j = core::Json::parse(result, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("interrupted", false);
+}
 }  // namespace
 
 std::string task_dir(const std::string& run_dir, std::string_view node_id) {
@@ -101,14 +111,15 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
 
 ShellSet::~ShellSet() = default;
 
-TaskOutcome ShellSet::run(const TaskInput& task) {
+core::TaskResult ShellSet::run(const core::TaskInput& task) {
   if (task.model >= by_model_.size()) {
-    TaskOutcome out;
-    out.ok = false;
+    core::TaskResult out;
+    out.outcome = core::Outcome::failed;
     out.error = "task names model " + std::to_string(task.model) + ", which this worker does not have";
     return out;
   }
-  TaskOutcome out = by_model_[task.model]->run(task);
+  core::TaskResult out = by_model_[task.model]->run(task);
+  if (out.outcome == core::Outcome::failed && marks_interrupted(out.result)) out.outcome = core::Outcome::interrupted;
   // Whatever the task started and left running ends with it (children of a Python or R model, an app's
   // daemon); resident interpreters stay.
   std::vector<int> keep;

@@ -22,7 +22,7 @@ std::pair<int, int> results_at_server(test::TestComm& server) {
   return {messages, results};
 }
 
-ResultMsg ok(const TaskMsg&) { return ResultMsg{}; }
+sv::core::TaskResult ok(const TaskMsg&) { return {}; }
 }  // namespace
 
 TEST_CASE("prefetched tasks' results go back together, at most max_unsent_results to a message") {

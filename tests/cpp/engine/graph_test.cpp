@@ -34,7 +34,7 @@ TEST_CASE("a node becomes ready when every node it runs after is done, and sees 
   g.mark_running(b);
   g.mark_done(b, "{}", 2.0);
   CHECK(g.take_ready() == std::vector<std::size_t>{c});
-  CHECK(g.node(a).result == R"({"w":"a.pt"})");
+  CHECK(g.node(a).outcome.result == R"({"w":"a.pt"})");
 }
 
 TEST_CASE("a node added after its parent finished is ready at once") {
@@ -57,7 +57,7 @@ TEST_CASE("a failed node fails everything downstream, reported as cascaded failu
   g.mark_failed(a, "boom");
   CHECK(g.node(b).state == NodeState::failed);
   CHECK(g.node(c).state == NodeState::failed);
-  CHECK(g.node(c).error == "dependency 'b' failed");
+  CHECK(g.node(c).outcome.error == "dependency 'b' failed");
   auto cascaded = g.take_cascaded_failures();
   CHECK(cascaded.size() == 2);
   CHECK(g.counts().failed == 3);
