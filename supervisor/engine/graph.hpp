@@ -58,8 +58,9 @@ struct Node {
   const nlohmann::json& result_json() const;
 
  private:
-  friend class Graph;  // a new result drops the parse
+  friend class Graph;  // a new result drops the parse; forget() marks the node
   mutable std::shared_ptr<const nlohmann::json> parsed_;
+  bool forgotten_ = false;
 };
 
 struct GraphCounts {
@@ -83,18 +84,31 @@ class Graph {
   /// Returns a running node to ready (a lost worker, a retry).
   void requeue(std::size_t index);
 
-  const Node& node(std::size_t index) const { return nodes_[index]; }
+  /// Drops a finished node that nothing reads any more (a sweep's, once stored): its index stays taken
+  /// and counted, but node(index) is gone (holds() says so) and find() no longer knows its id. Nodes are
+  /// kept in chunks, and a chunk whose nodes are all forgotten is freed.
+  void forget(std::size_t index);
+  /// False for an index never given out or forgotten.
+  bool holds(std::size_t index) const {
+    return index < size_ && chunks_[index >> kChunkBits] && !at(index).forgotten_;
+  }
+
+  const Node& node(std::size_t index) const { return at(index); }
   /// The task state the server keeps (the outcome of an attempt that did not end the node, the record).
-  core::TaskResult& outcome(std::size_t index) { return nodes_[index].outcome; }
-  TaskRecord& record(std::size_t index) { return nodes_[index].record; }
+  core::TaskResult& outcome(std::size_t index) { return at(index).outcome; }
+  TaskRecord& record(std::size_t index) { return at(index).record; }
   std::optional<std::size_t> find(const std::string& id) const;
-  std::size_t size() const { return nodes_.size(); }
+  std::size_t size() const { return size_; }
   const GraphCounts& counts() const { return counts_; }
 
  private:
+  static constexpr std::size_t kChunkBits = 12, kChunk = std::size_t{1} << kChunkBits;
+  Node& at(std::size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   void set_state(Node& n, NodeState s);
   void make_ready(std::size_t index);
-  std::vector<Node> nodes_;
+  std::vector<std::unique_ptr<Node[]>> chunks_;  // kChunk nodes each; null once all are forgotten
+  std::vector<std::uint32_t> forgotten_;          // by chunk
+  std::size_t size_ = 0;
   std::unordered_map<std::string, std::size_t> by_id_;
   void fail_dependents(const Node& n);
   std::vector<std::size_t> newly_ready_;

@@ -24,8 +24,20 @@ double process_cpu_s() {
          1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
+// Peak resident memory of this process (Linux reports ru_maxrss in KiB).
+double peak_memory_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
 // Keep this many nodes ready so workers never wait on the workflow to produce more.
 constexpr std::size_t kReadyLowWater = 1024;
+// Backpressure: while this many task rows wait for the store (changed, or buffered but not committed), the
+// workflow adds no nodes. A store slower than dispatch (ten million no-op tasks) would otherwise hold an
+// ever longer backlog of finished nodes and rows in memory; this way the server's memory stays bounded and
+// the run goes at the store's pace, which is the pace of results counting as done anyway.
+constexpr std::size_t kMaxUnstoredRows = 100000;
 // A live server stamps its store at least this often (runs.updated), even when no task changes.
 constexpr double kAliveStampS = 10;
 // Messages handled per round before dispatching again, so results keep flowing to idle workers.
@@ -64,6 +76,7 @@ void Server::write_dirty_rows(double settled_before) {
     store_.put_task(task_row(n, static_cast<std::int64_t>(task_id_of(index)), options_.models[n.def.model].name, host));
     t.in_store = true;
     t.dirty = false;
+    if (final && !workflow_.reads_finished_nodes()) graph_.forget(index);  // the store has all of it now
   }
   dirty_.resize(kept);
   dirty_final_ = 0;
@@ -94,7 +107,7 @@ balancer::TaskToSend Server::on_task_sent(std::uint64_t task_id, int worker) {
 
 void Server::on_task_result(std::uint64_t task_id, int worker, core::TaskResult&& r) {
   std::size_t index = index_of(task_id);
-  if (index >= graph_.size()) return;
+  if (!graph_.holds(index)) return;
   TaskRecord& t = graph_.record(index);
   if (r.start_time == 0) r.start_time = t.dispatch_time;  // a stuck task the worker gave up on
   const core::Outcome outcome = r.outcome;
@@ -130,7 +143,7 @@ void Server::on_task_result(std::uint64_t task_id, int worker, core::TaskResult&
 
 void Server::on_task_progress(std::uint64_t task_id, int, double time, std::string&& payload) {
   std::size_t index = index_of(task_id);
-  if (index >= graph_.size()) return;
+  if (!graph_.holds(index)) return;  // a late word from a task already finished and forgotten
   store::MetricRow row;
   row.task_id = static_cast<std::int64_t>(task_id);
   row.node_id = graph_.node(index).def.id;
@@ -189,7 +202,7 @@ void Server::stop_busy_workers() {
 
 const Node* Server::node_of(std::uint64_t task_id) const {
   std::size_t index = index_of(task_id);
-  return index < graph_.size() ? &graph_.node(index) : nullptr;
+  return graph_.holds(index) ? &graph_.node(index) : nullptr;
 }
 
 std::uint64_t Server::task_id_of(std::size_t index) const {
@@ -251,13 +264,15 @@ bool Server::try_restore(std::size_t index) {
     graph_.mark_failed(index, std::move(row.error));
   }
   workflow_.on_node_restored(graph_, index);
+  if (!workflow_.reads_finished_nodes()) graph_.forget(index);
   return true;
 }
 
 std::size_t Server::pump() {
   now_ = core::wall_now();
   workflow_.poll(graph_);
-  if (graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
+  const bool store_behind = dirty_.size() + store_.pending_writes() >= kMaxUnstoredRows;
+  if (!store_behind && graph_.counts().ready < kReadyLowWater && !workflow_.exhausted())
     workflow_.top_up(graph_, kReadyLowWater);
   for (auto index : graph_.take_cascaded_failures()) {
     mark_dirty(index);
@@ -371,9 +386,9 @@ RunOutcome Server::run_loop() {
   // What one task costs the server, for sizing a job (BENCHMARKS.md projects workers per server from it).
   const double cpu = process_cpu_s() - cpu_at_start;
   if (dispatches_ > 0) {
-    char line[160];
-    std::snprintf(line, sizeof line, "server CPU %.3f s for %zu dispatches (%.2f us each)", cpu, dispatches_,
-                  1e6 * cpu / static_cast<double>(dispatches_));
+    char line[200];
+    std::snprintf(line, sizeof line, "server CPU %.3f s for %zu dispatches (%.2f us each); peak memory %.0f MB",
+                  cpu, dispatches_, 1e6 * cpu / static_cast<double>(dispatches_), peak_memory_mb());
     store_.add_event("engine", line, core::wall_now());
   }
   flush();

@@ -11,6 +11,7 @@
 #include "engine/sweep.hpp"
 #include "engine/uq.hpp"
 #include "spec/parse.hpp"
+#include "spec/sweep_tuples.hpp"
 
 namespace sv::engine {
 
@@ -49,7 +50,7 @@ std::unique_ptr<Workflow> make_hpo(const spec::WorkflowSpec& spec, const Workflo
 std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, const WorkflowEnv& env) {
   switch (spec.kind) {
     case spec::WorkflowKind::sweep:
-      return std::make_unique<SweepWorkflow>(spec::expand_sweep(spec));
+      return std::make_unique<SweepWorkflow>(spec::sweep_tuples(spec));
     case spec::WorkflowKind::hpo:
       return make_hpo(spec, env);
     case spec::WorkflowKind::sublearning:

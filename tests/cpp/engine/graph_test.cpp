@@ -89,3 +89,26 @@ TEST_CASE("counts follow every state change") {
   CHECK(g.counts().done == 1);
   CHECK(g.counts().ready == 1);
 }
+
+TEST_CASE("a forgotten node's index stays counted but the node and its id are gone") {
+  Graph g;
+  std::vector<std::size_t> ids;
+  for (int i = 1; i <= 5000; ++i) ids.push_back(g.add(NodeDef{std::to_string(i), 0, "{}", {}, 0, -1}));
+  for (auto i : g.take_ready()) {
+    g.mark_running(i);
+    g.mark_done(i, "{}", 1.0);
+  }
+  for (std::size_t i = 0; i < 4096; ++i) g.forget(ids[i]);  // the whole first chunk
+  g.forget(ids[4096]);
+  CHECK(!g.holds(ids[0]));
+  CHECK(!g.holds(ids[4096]));
+  CHECK(g.holds(ids[4097]));
+  CHECK(g.node(ids[4097]).def.id == "4098");
+  CHECK(!g.find("1"));
+  CHECK(g.find("4098") == ids[4097]);
+  CHECK(g.size() == 5000);
+  CHECK(g.counts().done == 5000);
+  std::size_t next = g.add(NodeDef{"5001", 0, "{}", {}, 0, -1});
+  CHECK(next == 5000);
+  CHECK(g.holds(next));
+}

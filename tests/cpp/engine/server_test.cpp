@@ -119,6 +119,22 @@ TEST_CASE("a sweep's tuples all run, spread over the workers, and land in the st
   CHECK(best[0].node_id == "1");
 }
 
+TEST_CASE("a sweep forgets each finished node once the store has its row; every row is in the store") {
+  Job job(2);
+  SweepWorkflow wf(tuples(10000));
+  Server s(job.dispatcher, *job.store, wf, ServerOptions{});
+  job.drive(s, [&](int, const Node& n, std::uint64_t) { return ok_result(x_of(n)); });
+  REQUIRE(s.finished());
+  CHECK(job.store->counts().done == 10000);
+  CHECK(s.graph().counts().done == 10000);
+  CHECK(!s.graph().holds(0));
+  CHECK(!s.graph().holds(9999));
+  CHECK(s.node_of(1) == nullptr);
+  auto row = job.store->task_by_node("10000");
+  REQUIRE(row);
+  CHECK(row->params == R"({"x":9999})");
+}
+
 TEST_CASE("a failing task is retried up to model.retries, then marked failed with its error; the rest go on") {
   Job job(1);
   SweepWorkflow wf(tuples(3));
@@ -280,6 +296,7 @@ TEST_CASE("a worker that gives itself up over a stuck task: that attempt fails a
   s.pump();
   REQUIRE(!job.dispatcher.tasks_of(2).empty());
   std::uint64_t stuck = *job.dispatcher.tasks_of(2).begin();
+  const std::string stuck_node = s.node_of(stuck)->def.id;  // a sweep forgets its nodes once stored
   job.dispatcher.on_retire(2, stuck, "stuck");
   CHECK(job.dispatcher.worker(2).lost);
   CHECK(job.dispatcher.worker_count() == 1);
@@ -289,7 +306,7 @@ TEST_CASE("a worker that gives itself up over a stuck task: that attempt fails a
   });
   REQUIRE(s.finished());
   CHECK(job.store->counts().done == 6);
-  auto row = job.store->task_by_node(s.node_of(stuck)->def.id);
+  auto row = job.store->task_by_node(stuck_node);
   REQUIRE(row);
   CHECK(row->attempts == 2);  // the stuck start counted as a failed attempt, then model.retries ran it again
   bool lost_event = false;
