@@ -70,14 +70,15 @@ struct EncodeVisitor {
   void operator()(const TaskMsg& m) { append_task(out, m.task_id, m.model, m.attempt, m.node_id, m.params); }
   void operator()(const ResultMsg& m) {
     w.pod(MsgType::result);
+    const core::TaskResult& r = m.result;
     w.pod(m.task_id);
-    w.pod(m.status);
-    w.pod<std::uint8_t>(m.has_objective ? 1 : 0);
-    w.pod(m.objective);
-    w.pod(m.start_time);
-    w.pod(m.end_time);
-    w.str(m.result);
-    w.str(m.error);
+    w.pod(r.outcome);
+    w.pod<std::uint8_t>(r.objective ? 1 : 0);
+    w.pod(r.objective.value_or(0.0));
+    w.pod(r.start_time);
+    w.pod(r.end_time);
+    w.str(r.result);
+    w.str(r.error);
   }
   void operator()(const ProgressMsg& m) {
     w.pod(MsgType::progress);
@@ -157,14 +158,16 @@ Message decode_body(Reader& r) {
     }
     case MsgType::result: {
       ResultMsg m;
+      core::TaskResult& t = m.result;
       m.task_id = r.pod<std::uint64_t>();
-      m.status = r.pod<TaskStatusCode>();
-      m.has_objective = r.pod<std::uint8_t>() != 0;
-      m.objective = r.pod<double>();
-      m.start_time = r.pod<double>();
-      m.end_time = r.pod<double>();
-      m.result = r.str();
-      m.error = r.str();
+      t.outcome = r.pod<core::Outcome>();
+      bool has_objective = r.pod<std::uint8_t>() != 0;
+      double objective = r.pod<double>();
+      if (has_objective) t.objective = objective;
+      t.start_time = r.pod<double>();
+      t.end_time = r.pod<double>();
+      t.result = r.str();
+      t.error = r.str();
       return m;
     }
     case MsgType::progress: {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <variant>
 
+#include "core/task_result.hpp"
+
 namespace sv::balancer {
 
 enum class MsgType : std::uint8_t {
@@ -32,27 +34,12 @@ struct HelloMsg {
   std::string devices;  // [gpu2] the GPUs this worker was bound to (its CUDA_VISIBLE_DEVICES value), "" = none
 };
 
-struct TaskMsg {
-  std::uint64_t task_id = 0;
-  std::uint32_t model = 0;    // index into the run's model table
-  std::uint32_t attempt = 1;  // 1 for the first try
-  std::string node_id;
-  std::string params;         // JSON object text: the tuple (model defaults are merged by the worker)
-};
-
-// interrupted: the model stopped early because the job is draining (walltime); it left a checkpoint and
-// is not a failure. pruned: the model stopped because the server asked this task to stop (StopTaskMsg);
-// it is finished for good, with the metrics it reached.
-enum class TaskStatusCode : std::uint8_t { ok = 0, failed = 1, interrupted = 2, pruned = 3 };
+// A task message is the task's input as the worker runs it.
+using TaskMsg = core::TaskInput;
 
 struct ResultMsg {
   std::uint64_t task_id = 0;
-  TaskStatusCode status = TaskStatusCode::ok;
-  bool has_objective = false;
-  double objective = 0;
-  double start_time = 0, end_time = 0;  // worker wall clock
-  std::string result;                   // JSON text ("" when none)
-  std::string error;                    // message + traceback when failed
+  core::TaskResult result;  // the outcome travels as one byte, the objective as a flag and a double
 };
 
 struct ProgressMsg {

@@ -155,9 +155,8 @@ std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOp
       TaskMsg task = std::move(queued.front());
       queued.pop_front();
       listener.begin(task.task_id);
-      ResultMsg result = execute(task);
+      ResultMsg result{task.task_id, execute(task)};
       listener.end();
-      result.task_id = task.task_id;
       append(result, out);
       ++unsent;
       ++ran;

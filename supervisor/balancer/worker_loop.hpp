@@ -27,7 +27,8 @@ struct WorkerOptions {
   int listen_interval_us = 5000;  // how often the listener looks for a stop while a task runs
 };
 
-using TaskExecutor = std::function<ResultMsg(const TaskMsg&)>;
+/// Runs one task; a failure is a result (outcome failed), never an exception.
+using TaskExecutor = std::function<core::TaskResult(const core::TaskInput&)>;
 
 /// Runs until the server says shutdown. Returns the number of tasks run.
 std::uint64_t run_worker(Comm& comm, const TaskExecutor& execute, const WorkerOptions& options);

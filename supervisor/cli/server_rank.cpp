@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "balancer/dispatcher.hpp"
 #include "cli/job_plan.hpp"
 #include "engine/pruning.hpp"
 #include "cli/progress_line.hpp"
@@ -219,9 +220,10 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
   options.minimize = spec.objective.goal == spec::ObjectiveGoal::minimize;
   options.drain_at = start.drain_at;
   options.stop_at = start.stop_at;
-  if (heartbeats && spec.resources.heartbeat_s > 0) options.lost_after_s = spec.resources.lost_after_s;
+  balancer::DispatcherOptions dispatch;
+  if (heartbeats && spec.resources.heartbeat_s > 0) dispatch.lost_after_s = spec.resources.lost_after_s;
   options.drain_grace_s = spec.resources.drain_grace_s;
-  if (liveness) options.dropped_workers = [liveness] { return liveness->poll(); };
+  if (liveness) dispatch.dropped_workers = [liveness] { return liveness->poll(); };
   options.drain_requested = [] {
     int sig = drain_signal().load(std::memory_order_relaxed);
     return sig ? "signal drain (" + signal_name(sig) + ")" : std::string();
@@ -236,7 +238,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
     gpu_inbox.write_to(store);
   };
 
-  engine::Server server(comm, store, *workflow, options);
+  balancer::Dispatcher dispatcher(comm, dispatch);
+  engine::Server server(dispatcher, store, *workflow, options);
   // Early stopping from optimizer.pruner (rebuilt from the store on a resume).
   if (spec.kind == spec::WorkflowKind::hpo && heartbeats)
     server.set_pruning(engine::make_pruning(spec.optimizer.pruner, store));

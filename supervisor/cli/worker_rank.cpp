@@ -54,24 +54,7 @@ int run_worker_rank(balancer::Comm& comm, const spec::WorkflowSpec& spec, const 
     balancer::report_fatal_and_wait(comm, e.what());
     return 1;
   }
-  auto execute = [&shells](const balancer::TaskMsg& t) {
-    shell::TaskOutcome o = shells->run(shell::TaskInput{t.task_id, t.model, t.attempt, t.node_id, t.params});
-    balancer::ResultMsg r;
-    r.status = o.ok ? balancer::TaskStatusCode::ok : balancer::TaskStatusCode::failed;
-    if (!o.ok && !o.result.empty()) {
-      // model_runner marks a task that stopped at the job's request (drain); it resumes, it did not fail.
-      auto j = core::Json::parse(o.result, nullptr, /*allow_exceptions=*/false);
-      if (j.is_object() && j.value("interrupted", false)) r.status = balancer::TaskStatusCode::interrupted;
-    }
-    if (o.pruned) r.status = balancer::TaskStatusCode::pruned;  // the per-task stop (pruning)
-    r.has_objective = o.objective.has_value();
-    r.objective = o.objective.value_or(0.0);
-    r.start_time = o.start_time;
-    r.end_time = o.end_time;
-    r.result = std::move(o.result);
-    r.error = std::move(o.error);
-    return r;
-  };
+  auto execute = [&shells](const core::TaskInput& t) { return shells->run(t); };
   balancer::WorkerOptions worker_options;
   worker_options.host = config.host;
   worker_options.devices = worker_devices;

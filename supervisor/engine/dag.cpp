@@ -35,7 +35,7 @@ void DagWorkflow::add(Graph& graph, std::size_t position) {
     const Node& parent = graph.node(*index);
     core::Json input = {{"status", to_string(parent.state)}};
     if (parent.state == NodeState::done) {
-      core::Json result = core::Json::parse(parent.result, nullptr, /*allow_exceptions=*/false);
+      core::Json result = parent.result_json();
       if (result.is_object()) result.erase("history");
       input["result"] = result.is_discarded() ? core::Json() : result;
       std::string weights = weights_path_of(parent);

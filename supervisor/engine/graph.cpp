@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/hash.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
 
 namespace sv::engine {
 
@@ -49,32 +50,37 @@ std::size_t Graph::add(NodeDef def) {
       throw core::ConfigError("node '" + def.id + "' runs after unknown node '" + dep + "'");
     parents.push_back(it->second);
   }
-  std::size_t index = nodes_.size();
+  std::size_t index = size_;
   Node n;
   n.params_hash = core::hash_hex(def.params);
   n.def = std::move(def);
   by_id_.emplace(n.def.id, index);
-  nodes_.push_back(std::move(n));
+  if ((index & (kChunk - 1)) == 0) {
+    chunks_.push_back(std::make_unique<Node[]>(kChunk));
+    forgotten_.push_back(0);
+  }
+  at(index) = std::move(n);
+  ++size_;
   ++counts_.waiting;
 
   std::string failed_dep;
   for (auto p : parents) {
-    Node& parent = nodes_[p];
+    Node& parent = at(p);
     parent.children.push_back(index);
     if (parent.state == NodeState::failed) failed_dep = parent.def.id;
-    if (parent.state != NodeState::done) ++nodes_[index].unmet;
+    if (parent.state != NodeState::done) ++at(index).unmet;
   }
   if (!failed_dep.empty()) {
     mark_failed(index, "dependency '" + failed_dep + "' failed");
     cascaded_failures_.push_back(index);
-  } else if (nodes_[index].unmet == 0) {
+  } else if (at(index).unmet == 0) {
     make_ready(index);
   }
   return index;
 }
 
 void Graph::make_ready(std::size_t index) {
-  set_state(nodes_[index], NodeState::ready);
+  set_state(at(index), NodeState::ready);
   newly_ready_.push_back(index);
 }
 
@@ -84,32 +90,47 @@ std::vector<std::size_t> Graph::take_ready() {
   return out;
 }
 
-void Graph::mark_running(std::size_t index) { set_state(nodes_[index], NodeState::running); }
+void Graph::mark_running(std::size_t index) { set_state(at(index), NodeState::running); }
 
 void Graph::requeue(std::size_t index) { make_ready(index); }
 
+const nlohmann::json& Node::result_json() const {
+  if (!parsed_) parsed_ = std::make_shared<const core::Json>(core::Json::parse(outcome.result, nullptr, /*allow_exceptions=*/false));
+  return *parsed_;
+}
+
 void Graph::mark_done(std::size_t index, std::string result, std::optional<double> objective) {
-  Node& n = nodes_[index];
+  core::TaskResult r;
+  r.objective = objective;
+  r.result = std::move(result);
+  mark_done(index, std::move(r));
+}
+
+void Graph::mark_done(std::size_t index, core::TaskResult result) {
+  Node& n = at(index);
   set_state(n, NodeState::done);
-  n.objective = objective;
-  // Kept for children, including ones a workflow adds after this node finished (sublearning).
-  n.result = std::move(result);
+  // Kept for children, including ones a workflow adds after this node finished (sublearning). A pruned
+  // task is done too (finished for good, with what it reached); its outcome says it was pruned.
+  if (result.outcome != core::Outcome::pruned) result.outcome = core::Outcome::ok;
+  n.outcome = std::move(result);
+  n.parsed_.reset();
   for (auto c : n.children) {
-    Node& child = nodes_[c];
+    Node& child = at(c);
     if (child.state == NodeState::waiting && --child.unmet == 0) make_ready(c);
   }
 }
 
 void Graph::mark_failed(std::size_t index, std::string error) {
-  Node& n = nodes_[index];
+  Node& n = at(index);
   set_state(n, NodeState::failed);
-  n.error = std::move(error);
+  n.outcome.outcome = core::Outcome::failed;
+  n.outcome.error = std::move(error);
   fail_dependents(n);
 }
 
 void Graph::fail_dependents(const Node& n) {
   for (auto c : n.children) {
-    if (nodes_[c].state != NodeState::waiting) continue;
+    if (at(c).state != NodeState::waiting) continue;
     cascaded_failures_.push_back(c);
     mark_failed(c, "dependency '" + n.def.id + "' failed");
   }
@@ -119,6 +140,16 @@ std::vector<std::size_t> Graph::take_cascaded_failures() {
   std::vector<std::size_t> out;
   out.swap(cascaded_failures_);
   return out;
+}
+
+void Graph::forget(std::size_t index) {
+  Node& n = at(index);
+  if (n.forgotten_) return;
+  by_id_.erase(n.def.id);
+  n = Node{};  // its strings and vectors go now; the chunk when all its nodes have gone
+  n.forgotten_ = true;
+  std::size_t chunk = index >> kChunkBits;
+  if (++forgotten_[chunk] == kChunk) chunks_[chunk].reset();
 }
 
 std::optional<std::size_t> Graph::find(const std::string& id) const {

@@ -3,7 +3,7 @@
 namespace sv::engine {
 
 std::string weights_path_of(const Node& node) {
-  core::Json result = core::Json::parse(node.result, nullptr, /*allow_exceptions=*/false);
+  const core::Json& result = node.result_json();
   if (!result.is_object()) return "";
   auto artifacts = result.find("artifacts");
   if (artifacts == result.end() || !artifacts->is_object()) return "";

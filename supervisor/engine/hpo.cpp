@@ -63,10 +63,9 @@ core::Json pruned_steps(const core::Json& result, const std::string& metric) {
 }  // namespace
 
 core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id, const std::string& params,
-                          bool done, std::optional<double> objective, const std::string& result,
+                          bool done, std::optional<double> objective, const core::Json& parsed,
                           const std::string& error) {
   core::Json objectives = core::Json::object();
-  core::Json parsed = core::Json::parse(result, nullptr, /*allow_exceptions=*/false);
   bool ok = done && objective && std::isfinite(*objective);
   for (std::size_t i = 0; i < spec.objectives.size(); ++i) {
     const auto& metric = spec.objectives[i].metric;
@@ -118,7 +117,8 @@ core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& r
   core::Json replay = core::Json::array();
   for (const auto* row : finals)
     replay.push_back(result_message(spec, row->node_id, row->params, row->status != store::TaskStatus::failed,
-                                    row->objective, row->result, row->error));
+                                    row->objective, core::Json::parse(row->result, nullptr, /*allow_exceptions=*/false),
+                                    row->error));
   // The optimizer is handed the paths it writes (core/run_dir.hpp names them; "" when checking only).
   core::Json config = {{"run_dir", run_dir},
                        {"ask_log", run_dir.empty() ? std::string() : core::RunDir(run_dir).optimizer_asks()},
@@ -301,24 +301,25 @@ void HpoWorkflow::after_result(std::optional<double> objective, bool ok) {
 
 void HpoWorkflow::on_node_finished(Graph& graph, std::size_t index) {
   const Node& n = graph.node(index);
-  core::Json msg = result_message(spec_, n.def.id, n.def.params, n.state == NodeState::done, n.objective, n.result,
-                                  n.error);
+  core::Json msg = result_message(spec_, n.def.id, n.def.params, n.state == NodeState::done, n.outcome.objective,
+                                  n.result_json(), n.outcome.error);
   auto tag = tags_.find(index);
   if (tag != tags_.end()) {
     msg["tag"] = tag->second;
     tags_.erase(tag);
   }
   if (port_ && !ended_) port_->send(msg.dump());
-  // prune: a value a pruned trial reached on its way is no result for the target rule.
-  after_result(n.objective, msg["ok"].get<bool>() && !msg.contains("pruned"));
+  // A value a pruned trial reached on its way is no result for the target rule.
+  after_result(n.outcome.objective, msg["ok"].get<bool>() && !msg.contains("pruned"));
 }
 
 void HpoWorkflow::on_node_restored(Graph& graph, std::size_t index) {
   // The optimizer has this result through its replay; only the stop rules need to count it.
   const Node& n = graph.node(index);
   tags_.erase(index);
-  const bool pruned = !pruned_steps(core::Json::parse(n.result, nullptr, false), spec_.objective.metric).is_null();
-  after_result(n.objective, n.state == NodeState::done && n.objective && std::isfinite(*n.objective) && !pruned);
+  const bool pruned = n.outcome.outcome == core::Outcome::pruned;
+  after_result(n.outcome.objective,
+               n.state == NodeState::done && n.outcome.objective && std::isfinite(*n.outcome.objective) && !pruned);
 }
 
 }  // namespace sv::engine

@@ -19,9 +19,10 @@ namespace sv::engine {
 core::Json optimizer_config(const spec::WorkflowSpec& spec, const std::string& run_dir, int workers,
                             const std::vector<store::TaskRow>& previous = {});
 
-/// The result message the optimizer receives for one evaluation (eq_py/PROTOCOL.md).
+/// The result message the optimizer receives for one evaluation (eq_py/PROTOCOL.md); `result` is the
+/// model's result, parsed (discarded when it was not JSON).
 core::Json result_message(const spec::WorkflowSpec& spec, const std::string& id, const std::string& params,
-                          bool done, std::optional<double> objective, const std::string& result,
+                          bool done, std::optional<double> objective, const core::Json& result,
                           const std::string& error);
 
 /// The event kind under which a search records its optimizer's running time: {"session_s", "total_s"}.

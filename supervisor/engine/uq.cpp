@@ -10,9 +10,8 @@ std::string replica_id(const spec::UqPerturbation& p, int r) { return p.name + "
 
 // What the aggregation keeps of a replica's result: finite numbers and strings (paths such as
 // `predictions`), not the per-epoch history, which the store keeps anyway.
-core::Json scalars_of(const std::string& result_text) {
+core::Json scalars_of(const core::Json& result) {
   core::Json out = core::Json::object();
-  core::Json result = core::Json::parse(result_text, nullptr, /*allow_exceptions=*/false);
   if (!result.is_object()) return out;
   for (auto it = result.begin(); it != result.end(); ++it) {
     const core::Json& v = it.value();
@@ -60,10 +59,10 @@ void UqWorkflow::add_aggregate(Graph& graph) {
                           {"perturbation", p.name},
                           {"replica", r},
                           {"status", ok ? "done" : "failed"},
-                          {"objective", ok && n.objective && std::isfinite(*n.objective) ? core::Json(*n.objective)
+                          {"objective", ok && n.outcome.objective && std::isfinite(*n.outcome.objective) ? core::Json(*n.outcome.objective)
                                                                                         : core::Json()},
-                          {"result", ok ? scalars_of(n.result) : core::Json::object()}};
-      if (!ok) entry["error"] = n.error.substr(0, n.error.find('\n'));
+                          {"result", ok ? scalars_of(n.result_json()) : core::Json::object()}};
+      if (!ok) entry["error"] = n.outcome.error.substr(0, n.outcome.error.find('\n'));
       if (ok) done.push_back(n.def.id);
       replicas.push_back(std::move(entry));
     }

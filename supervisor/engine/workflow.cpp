@@ -7,13 +7,14 @@
 #include "engine/sweep.hpp"
 #include "engine/uq.hpp"
 #include "spec/parse.hpp"
+#include "spec/sweep_tuples.hpp"
 
 namespace sv::engine {
 
 std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, WorkflowEnv env) {
   switch (spec.kind) {
     case spec::WorkflowKind::sweep:
-      return std::make_unique<SweepWorkflow>(spec::expand_sweep(spec));
+      return std::make_unique<SweepWorkflow>(spec::sweep_tuples(spec));
     case spec::WorkflowKind::hpo:
       return std::make_unique<HpoWorkflow>(spec, std::move(env.optimizer), std::move(env.previous),
                                            env.optimizer_time_s);

@@ -36,6 +36,9 @@ class Workflow {
   virtual bool exhausted() const = 0;
   /// Set when the workflow cannot go on (an optimizer died): the campaign stops with this message.
   virtual std::optional<std::string> fatal() const { return std::nullopt; }
+  /// False when the workflow never looks at a node once it finished (a sweep): the graph then forgets a
+  /// finished node as soon as the store has its row.
+  virtual bool reads_finished_nodes() const { return true; }
   /// Total number of nodes when known in advance (for progress), else 0.
   virtual std::size_t expected_total() const { return 0; }
 

@@ -120,12 +120,12 @@ class AppShell : public Shell {
  public:
   AppShell(const ShellConfig& config, ProgressSink progress) : config_(config), progress_(std::move(progress)) {}
 
-  TaskOutcome run(const TaskInput& task) override {
-    return timed_outcome([&](TaskOutcome& out) { run_app(task, out); });
+  core::TaskResult run(const core::TaskInput& task) override {
+    return timed_outcome([&](core::TaskResult& out) { run_app(task, out); });
   }
 
  private:
-  void run_app(const TaskInput& task, TaskOutcome& out) {
+  void run_app(const core::TaskInput& task, core::TaskResult& out) {
     const spec::ModelSpec& model = config_.models.at(task.model);
     core::Json params = core::merge_params(model.defaults, core::Json::parse(task.params));
     fs::path dir = task_dir(config_.run_dir, task.node_id);
@@ -167,19 +167,19 @@ class AppShell : public Shell {
     std::string stdout_text = read_file(out_path);
 
     if (ended == Ended::stopped) {
-      out.ok = false;  // ShellSet::run records it as pruned, with the value its reports reached
+      out.outcome = core::Outcome::failed;  // ShellSet::run records it as pruned, with the value its reports reached
       out.result = core::Json{{"history", progress.history()}}.dump();
       out.error = "stopped at the server's request (pruned)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
       return;
     }
     if (ended == Ended::timed_out) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = "app timed out after " + core::format_duration(model.timeout_s) +
                   " and was killed (model.timeout)\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
       return;
     }
     if (code != 0) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = "app exited with status " + std::to_string(code) + " (logs in " + dir.string() +
                   ")\n\nstderr tail:\n" + tail(read_file(err_path), 2000);
       return;
@@ -187,7 +187,7 @@ class AppShell : public Shell {
     std::string text = model.result_file.empty() ? last_line(stdout_text) : read_file(dir / model.result_file);
     core::Json result = core::parse_result_json(text);  // NaN as Python's json.dumps writes it
     if (result.is_discarded() || !(result.is_object() || result.is_number())) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = model.result_file.empty()
                       ? "app's last stdout line is not a JSON object or number: '" + tail(text, 200) + "'"
                       : "app's result file " + model.result_file + " does not hold a JSON object or number";
@@ -198,7 +198,7 @@ class AppShell : public Shell {
     if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
     out.result = result.dump();
     if (!picked.value) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = picked.error + " (the app's result)";
       return;
     }

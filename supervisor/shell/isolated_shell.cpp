@@ -50,8 +50,8 @@ class IsolatedShell : public Shell {
 
   ~IsolatedShell() override { stop_child(/*kill=*/false); }
 
-  TaskOutcome run(const TaskInput& task) override {
-    return timed_outcome([&](TaskOutcome& out) {
+  core::TaskResult run(const core::TaskInput& task) override {
+    return timed_outcome([&](core::TaskResult& out) {
       if (pid_ <= 0) start_child();
       run_in_child(task, out);
     });
@@ -107,7 +107,7 @@ class IsolatedShell : public Shell {
     return exe && *exe ? exe : SV_PYTHON_EXECUTABLE;
   }
 
-  void run_in_child(const TaskInput& task, TaskOutcome& out) {
+  void run_in_child(const core::TaskInput& task, core::TaskResult& out) {
     write_frame(core::Json::array({"task", task.model, task.task_id, std::string(task.node_id), task.attempt,
                                    std::string(task.params)}));
     double timeout = config_.models.at(task.model).timeout_s;
@@ -145,12 +145,12 @@ class IsolatedShell : public Shell {
       if (frame.is_null()) {
         if (timed_out) {
           stop_child(/*kill=*/true);
-          out.ok = false;
+          out.outcome = core::Outcome::failed;
           out.error = "timed out after " + core::format_duration(timeout) +
                       " (model.timeout); the model's Python process was stopped and will be restarted";
           return;
         }
-        out.ok = false;
+        out.outcome = core::Outcome::failed;
         out.error = "the model's Python process " + child_death() + " while running this task; it will be restarted"
                     " for the next task (log: " + core::RunDir(config_.run_dir).worker_log(config_.rank) + ")";
         return;
@@ -158,7 +158,7 @@ class IsolatedShell : public Shell {
       if (frame[0] == "progress") {
         if (progress_) progress_(frame[1].get<std::uint64_t>(), frame[2].get<std::string>());
       } else if (frame[0] == "result") {
-        out.ok = frame[1].get<bool>();
+        out.outcome = frame[1].get<bool>() ? core::Outcome::ok : core::Outcome::failed;
         if (frame[2].is_number()) out.objective = frame[2].get<double>();
         out.result = frame[3].get<std::string>();
         out.error = frame[4].get<std::string>();

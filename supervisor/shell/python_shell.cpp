@@ -208,8 +208,8 @@ class PythonShell : public Shell {
     for (const auto& m : config.models) timeouts_.push_back(m.kind == spec::ModelKind::python ? m.timeout_s : 0);
   }
 
-  TaskOutcome run(const TaskInput& task) override {
-    TaskOutcome out;
+  core::TaskResult run(const core::TaskInput& task) override {
+    core::TaskResult out;
     out.start_time = core::wall_now();
     double timeout = task.model < timeouts_.size() ? timeouts_[task.model] : 0;
     {
@@ -220,8 +220,7 @@ class PythonShell : public Shell {
       g_task_id = 0;
     }
     if (timeout > 0 && watchdog_.disarm()) {
-      out.ok = false;
-      out.interrupted = false;
+      out.outcome = core::Outcome::failed;
       out.error = "timed out after " + core::format_duration(timeout) +
                   " (model.timeout): the model call was interrupted\n\n" + out.error;
     }
@@ -231,7 +230,7 @@ class PythonShell : public Shell {
 
  private:
   // One model call through model_runner.shell.run_task; the GIL is held.
-  void call(const TaskInput& task, TaskOutcome& out) {
+  void call(const core::TaskInput& task, core::TaskResult& out) {
     PyObject* args[5] = {
         PyLong_FromUnsignedLong(task.model), PyLong_FromUnsignedLongLong(task.task_id),
         PyUnicode_FromStringAndSize(task.node_id.data(), static_cast<Py_ssize_t>(task.node_id.size())),
@@ -241,13 +240,13 @@ class PythonShell : public Shell {
     if (args[2] && args[4]) ret = PyObject_Vectorcall(run_task_, args, 5, nullptr);
     for (PyObject* a : args) Py_XDECREF(a);
     if (!ret) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = "model_runner failed outside the model: " + pyembed::fetch_error();
     } else if (!PyTuple_Check(ret) || PyTuple_Size(ret) != 4) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = "model_runner.shell.run_task returned something other than a 4-tuple";
     } else {
-      out.ok = PyObject_IsTrue(PyTuple_GET_ITEM(ret, 0)) == 1;
+      out.outcome = PyObject_IsTrue(PyTuple_GET_ITEM(ret, 0)) == 1 ? core::Outcome::ok : core::Outcome::failed;
       PyObject* obj = PyTuple_GET_ITEM(ret, 1);
       if (obj != Py_None) {
         double v = PyFloat_AsDouble(obj);

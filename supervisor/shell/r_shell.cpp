@@ -72,12 +72,12 @@ class RShell : public Shell {
     }
   }
 
-  TaskOutcome run(const TaskInput& task) override {
-    return timed_outcome([&](TaskOutcome& out) { run_task(task, out); });
+  core::TaskResult run(const core::TaskInput& task) override {
+    return timed_outcome([&](core::TaskResult& out) { run_task(task, out); });
   }
 
  private:
-  void run_task(const TaskInput& task, TaskOutcome& out) {
+  void run_task(const core::TaskInput& task, core::TaskResult& out) {
     const spec::ModelSpec& model = config_.models.at(task.model);
     auto colon = model.entry.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == model.entry.size())
@@ -102,10 +102,10 @@ class RShell : public Shell {
     if (answer.size() != 3) throw core::ModelError("the R shell answered " + std::to_string(answer.size()) + " values, not 3");
     const std::string& status = answer[0];
     if (status != "ok") {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.result = answer[1];
       if (status == "interrupted") {
-        out.interrupted = true;  // the result carries "interrupted": true, which the worker reports
+        out.outcome = core::Outcome::interrupted;  // stopped at the job's request: it resumes, it did not fail
         out.error = answer[2];
       } else if (status == "timeout") {
         out.error = "timed out after " + core::format_duration(model.timeout_s) +
@@ -125,7 +125,7 @@ class RShell : public Shell {
     if (result.is_number()) result = core::Json{{config_.objective.metric, result}};
     out.result = result.dump();
     if (!picked.value) {
-      out.ok = false;
+      out.outcome = core::Outcome::failed;
       out.error = picked.error + " (the R model's result)";
       return;
     }

@@ -1,7 +1,7 @@
 // Shell: a worker's resident executors. Terms: a *shell* runs tasks of one model kind — the embedded
 // Python interpreter (initialized once per worker, `preload` modules imported at start), an app (a
 // command line run through Boost.Process), or noop. A task's failure, however it happens, comes back as
-// a TaskOutcome with ok=false and the error text; it never ends the worker.
+// a core::TaskResult with outcome failed and the error text; it never ends the worker.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -12,27 +12,10 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/task_result.hpp"
 #include "spec/workflow_spec.hpp"
 
 namespace sv::shell {
-
-struct TaskInput {
-  std::uint64_t task_id = 0;
-  std::uint32_t model = 0;
-  std::uint32_t attempt = 1;
-  std::string_view node_id;
-  std::string_view params;  // JSON object text: the tuple
-};
-
-struct TaskOutcome {
-  bool ok = true;
-  bool interrupted = false;  // the model stopped at the job's request (drain) and can resume
-  bool pruned = false;       // the server asked this task to stop (request_task_stop) and it did not finish
-  std::optional<double> objective;
-  std::string result;  // JSON object text
-  std::string error;   // one-line message, blank line, details (traceback, stderr tail)
-  double start_time = 0, end_time = 0;
-};
 
 /// Streams a progress payload (a JSON object with "epoch") for a running task to the server.
 using ProgressSink = std::function<void(std::uint64_t task_id, std::string_view payload)>;
@@ -58,7 +41,7 @@ struct ShellConfig {
 class Shell {
  public:
   virtual ~Shell() = default;
-  virtual TaskOutcome run(const TaskInput& task) = 0;
+  virtual core::TaskResult run(const core::TaskInput& task) = 0;
   /// Processes this shell keeps across tasks (an isolated shell's Python): they outlive a task, while
   /// everything else a task started ends with it (ShellSet::run).
   virtual std::vector<int> resident_processes() const { return {}; }
@@ -78,13 +61,13 @@ bool task_stop_requested(std::uint64_t task_id) noexcept;
 /// Runs `body(outcome)` with the outcome's start/end times set around it; an exception thrown by the body
 /// fails the task with its message (a shell never lets one reach the worker loop).
 template <class Body>
-TaskOutcome timed_outcome(Body&& body) {
-  TaskOutcome out;
+core::TaskResult timed_outcome(Body&& body) {
+  core::TaskResult out;
   out.start_time = core::wall_now();
   try {
     body(out);
   } catch (const std::exception& e) {
-    out.ok = false;
+    out.outcome = core::Outcome::failed;
     out.error = e.what();
   }
   out.end_time = core::wall_now();
@@ -100,7 +83,7 @@ class ShellSet {
  public:
   ShellSet(ShellConfig config, ProgressSink progress);
   ~ShellSet();
-  TaskOutcome run(const TaskInput& task);
+  core::TaskResult run(const core::TaskInput& task);
 
  private:
   ShellConfig config_;

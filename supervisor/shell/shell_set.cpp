@@ -25,8 +25,8 @@ constexpr double kLeftoverGraceS = 2.0;
 
 class NoopShell : public Shell {
  public:
-  TaskOutcome run(const TaskInput&) override {
-    TaskOutcome out;
+  core::TaskResult run(const core::TaskInput&) override {
+    core::TaskResult out;
     out.start_time = out.end_time = core::wall_now();
     out.objective = 0.0;
     out.result = "{}";
@@ -36,9 +36,8 @@ class NoopShell : public Shell {
 // A pruned task keeps what it reached: the objective by the usual rule over the epochs it reported (its
 // history), and the last epoch, in the result ("pruned": true, "epoch": N); no objective when it
 // reported none.
-void finish_pruned(TaskOutcome& out, const spec::ObjectiveSpec& objective) {
-  out.pruned = true;
-  out.interrupted = false;
+void finish_pruned(core::TaskResult& out, const spec::ObjectiveSpec& objective) {
+  out.outcome = core::Outcome::pruned;
   core::Json result = core::parse_result_json(out.result);
   if (!result.is_object()) result = core::Json::object();
   result.erase("interrupted");
@@ -52,6 +51,15 @@ void finish_pruned(TaskOutcome& out, const spec::ObjectiveSpec& objective) {
   }
   out.result = result.dump();
   out.error.clear();  // not a failure ("interrupted ... it can resume" would mislead)
+}
+
+// model_runner's answer is (ok, objective, result, error): a task that stopped at the job's request (a
+// drain) answers ok=False with "interrupted": true in its partial result. Read here, once, on the worker,
+// for every model kind, so from here on the outcome itself says so.
+bool marks_interrupted(const std::string& result) {
+  if (result.find("\"interrupted\"") == std::string::npos) return false;  // most failures: no parse
+  auto j = core::Json::parse(result, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("interrupted", false);
 }
 }  // namespace
 
@@ -120,17 +128,18 @@ ShellSet::ShellSet(ShellConfig config, ProgressSink progress) : config_(std::mov
 
 ShellSet::~ShellSet() = default;
 
-TaskOutcome ShellSet::run(const TaskInput& task) {
+core::TaskResult ShellSet::run(const core::TaskInput& task) {
   if (task.model >= by_model_.size()) {
-    TaskOutcome out;
-    out.ok = false;
+    core::TaskResult out;
+    out.outcome = core::Outcome::failed;
     out.error = "task names model " + std::to_string(task.model) + ", which this worker does not have";
     return out;
   }
-  TaskOutcome out = by_model_[task.model]->run(task);
+  core::TaskResult out = by_model_[task.model]->run(task);
   // Asked to stop (pruning) and did not finish: pruned, whatever way it stopped (it returned at
   // ctx.should_stop(), or an app ended at its stop signal). One that finished first stays done.
-  if (!out.ok && task_stop_requested(task.task_id)) finish_pruned(out, config_.objective);
+  if (out.outcome == core::Outcome::failed && task_stop_requested(task.task_id)) finish_pruned(out, config_.objective);
+  else if (out.outcome == core::Outcome::failed && marks_interrupted(out.result)) out.outcome = core::Outcome::interrupted;
   // Whatever the task started and left running ends with it (children of a Python or R model, an app's
   // daemon); resident interpreters stay.
   std::vector<int> keep;

@@ -15,7 +15,8 @@ WorkflowSpec load_workflow(const std::string& path);
 WorkflowSpec parse_workflow(const std::string& text, const std::string& origin, const std::string& base_dir);
 
 /// The sweep's tuples in order: the grid's product, the list, or the rows of the CSV/JSONL file
-/// (CSV cells that parse as JSON numbers/booleans become those, the rest stay strings).
+/// (CSV cells that parse as JSON numbers/booleans become those, the rest stay strings). All at once:
+/// a run takes them one at a time through spec::sweep_tuples (sweep_tuples.hpp).
 std::vector<Json> expand_sweep(const WorkflowSpec& spec);
 
 }  // namespace sv::spec

@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/text.hpp"
 #include "spec/parse.hpp"
+#include "spec/sweep_tuples.hpp"
 
 namespace sv::spec {
 
@@ -38,23 +39,6 @@ std::string read_text(const std::string& file) {
                             "; save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 " + file + "`)");
   }
   return s;
-}
-
-// Odometer over the value lists: the last key turns fastest, so the first key varies slowest.
-std::vector<Json> grid_product(const std::vector<std::pair<std::string, std::vector<Json>>>& grid) {
-  std::vector<Json> out;
-  if (grid.empty()) return out;
-  for (const auto& [name, values] : grid)
-    if (values.empty()) return out;
-  std::vector<size_t> digit(grid.size(), 0);
-  while (true) {
-    Json tuple = Json::object();
-    for (size_t k = 0; k < grid.size(); ++k) tuple[grid[k].first] = grid[k].second[digit[k]];
-    out.push_back(std::move(tuple));
-    size_t k = grid.size();
-    while (k > 0 && ++digit[k - 1] == grid[k - 1].second.size()) digit[--k] = 0;
-    if (k == 0) return out;
-  }
 }
 
 // --- CSV (RFC 4180: quoted fields may hold commas, doubled quotes and newlines) ---
@@ -229,8 +213,13 @@ std::vector<Json> read_json_lines(const std::string& file) {
 std::vector<Json> expand_sweep(const WorkflowSpec& spec) {
   const SweepSpec& sweep = spec.sweep;
   switch (sweep.source) {
-    case SweepSpec::Source::grid:
-      return grid_product(sweep.grid);
+    case SweepSpec::Source::grid: {
+      SweepTuples tuples = sweep_tuples(spec);
+      std::vector<Json> out;
+      out.reserve(tuples.size());
+      for (std::size_t i = 0; i < tuples.size(); ++i) out.push_back(tuples.take(i));
+      return out;
+    }
     case SweepSpec::Source::list:
       return sweep.list;
     case SweepSpec::Source::file:

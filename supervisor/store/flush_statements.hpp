@@ -10,7 +10,8 @@ namespace sv::store::detail {
 struct FlushStatements {
   FlushStatements(sqlite3* db, const std::string& path);
 
-  Statement upsert_task;
+  Statement upsert_task;        // a task with its params (first write)
+  Statement update_task_state;  // a task's state, its params already written
   Statement insert_metric;
   Statement insert_event;
   Statement touch_run;  // updated time, and status when one is buffered

@@ -65,6 +65,9 @@ struct TaskRow {
   std::string result;        // JSON text, "" when none
   std::string error;         // message + traceback, "" when none
   std::int64_t result_seq = 0;  // order in which the server took final results (1, 2, ...); 0 = none yet
+  // The store already holds this task's model, params and hash (left empty here): the write updates its
+  // state only. A write that is not state-only writes them too (the first, or new params on a forced resume).
+  bool state_only = false;
 };
 
 struct MetricRow {
@@ -153,7 +156,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // --- writes (buffered; rank 0 only) ---
-  /// Records the latest state of a task. Several updates of one task between flushes cost one row write.
+  /// Records the latest state of a task. Several updates of one task between flushes cost one row write
+  /// (a state-only update of a row not yet written keeps the params it brought).
   /// A task id keeps the node_id it was first written with; flush() refuses a row that changes it.
   void put_task(const TaskRow& row);
   void put_task(TaskRow&& row);

@@ -30,6 +30,12 @@ FlushStatements::FlushStatements(sqlite3* db, const std::string& path)
                   "result_seq = excluded.result_seq "
                   "WHERE tasks.node_id = excluded.node_id",
                   Lifetime::cached),
+      update_task_state(db, path,
+                        "UPDATE tasks SET status = ?2, attempts = ?3, worker = ?4, host = ?5, "
+                        "submit_time = ?6, dispatch_time = ?7, start_time = ?8, end_time = ?9, "
+                        "objective = ?10, result = ?11, error = ?12, result_seq = ?13 "
+                        "WHERE id = ?1 AND node_id = ?14",
+                        Lifetime::cached),
       insert_metric(db, path,
                     "INSERT INTO metrics(task_id, node_id, attempt, epoch, time, metrics) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -49,17 +55,42 @@ std::string recorded_node(sqlite3* db, const std::string& path, std::int64_t id)
   return q.step() ? q.column_text(0) : "?";
 }
 
+// A task's state columns, in the same order in the upsert (from ?6) and the state update (from ?2).
+void bind_state(detail::Statement& s, const TaskRow& r, int first) {
+  s.bind_static_text(first, to_string(r.status));
+  s.bind_int(first + 1, r.attempts);
+  s.bind_int(first + 2, r.worker);
+  s.bind_text(first + 3, r.host);
+  s.bind_double(first + 4, r.submit_time);
+  s.bind_double(first + 5, r.dispatch_time);
+  s.bind_double(first + 6, r.start_time);
+  s.bind_double(first + 7, r.end_time);
+  s.bind_optional(first + 8, r.objective);
+  s.bind_text(first + 9, r.result);
+  s.bind_text(first + 10, r.error);
+  s.bind_int(first + 11, r.result_seq);
+}
+
+// Only the latest state of a task is worth writing; a state-only `newer` over a buffered row that still
+// carries its params takes them over, so the row is still inserted whole.
+void keep_latest(std::unordered_map<std::int64_t, TaskRow>& tasks, TaskRow&& newer) {
+  auto [it, added] = tasks.try_emplace(newer.id);
+  TaskRow& slot = it->second;
+  if (!added && newer.state_only && !slot.state_only) {
+    newer.model = std::move(slot.model);
+    newer.params = std::move(slot.params);
+    newer.params_hash = std::move(slot.params_hash);
+    newer.state_only = false;
+  }
+  slot = std::move(newer);
+}
 }  // namespace
 
-void Store::put_task(const TaskRow& row) {
-  require_writable("put_task");
-  buffer().tasks.insert_or_assign(row.id, row);  // only the latest state of a task is worth writing
-}
+void Store::put_task(const TaskRow& row) { put_task(TaskRow(row)); }
 
 void Store::put_task(TaskRow&& row) {
   require_writable("put_task");
-  std::int64_t id = row.id;
-  buffer().tasks.insert_or_assign(id, std::move(row));
+  keep_latest(buffer().tasks, std::move(row));
 }
 
 void Store::add_metric(MetricRow row) {
@@ -87,7 +118,17 @@ std::size_t Store::Buffers::size() const {
 }
 
 void Store::Buffers::merge_older(Buffers&& older) {
-  for (auto& [id, row] : older.tasks) tasks.try_emplace(id, std::move(row));
+  for (auto& [id, row] : older.tasks) {
+    auto newer = tasks.find(id);
+    if (newer == tasks.end()) {
+      tasks.emplace(id, std::move(row));
+    } else if (newer->second.state_only && !row.state_only) {
+      // The newer state goes with the params only the older write carried.
+      TaskRow state = std::move(newer->second);
+      newer->second = std::move(row);
+      keep_latest(tasks, std::move(state));
+    }
+  }
   auto put_before = [](auto& newer, auto& old) {
     old.insert(old.end(), std::make_move_iterator(newer.begin()), std::make_move_iterator(newer.end()));
     newer = std::move(old);
@@ -241,25 +282,22 @@ void Store::write_buffers(detail::FlushStatements& st, const Buffers& b) {
   std::sort(tasks.begin(), tasks.end(), [](const TaskRow* a, const TaskRow* b) { return a->id < b->id; });
 
   auto& t = st.upsert_task;
+  auto& u = st.update_task_state;
   for (const TaskRow* row : tasks) {
-    t.bind_int(1, row->id);
-    t.bind_text(2, row->node_id);
-    t.bind_text(3, row->model);
-    t.bind_text(4, row->params);
-    t.bind_text(5, row->params_hash);
-    t.bind_static_text(6, to_string(row->status));
-    t.bind_int(7, row->attempts);
-    t.bind_int(8, row->worker);
-    t.bind_text(9, row->host);
-    t.bind_double(10, row->submit_time);
-    t.bind_double(11, row->dispatch_time);
-    t.bind_double(12, row->start_time);
-    t.bind_double(13, row->end_time);
-    t.bind_optional(14, row->objective);
-    t.bind_text(15, row->result);
-    t.bind_text(16, row->error);
-    t.bind_int(17, row->result_seq);
-    t.execute();
+    if (row->state_only) {
+      u.bind_int(1, row->id);
+      bind_state(u, *row, 2);
+      u.bind_text(14, row->node_id);
+      u.execute();
+    } else {
+      t.bind_int(1, row->id);
+      t.bind_text(2, row->node_id);
+      t.bind_text(3, row->model);
+      t.bind_text(4, row->params);
+      t.bind_text(5, row->params_hash);
+      bind_state(t, *row, 6);
+      t.execute();
+    }
     if (sqlite3_changes(db_) == 0) {
       throw core::StoreError(path_ + ": task " + std::to_string(row->id) + " is recorded for node '" +
                              recorded_node(db_, path_, row->id) + "', not '" + row->node_id +

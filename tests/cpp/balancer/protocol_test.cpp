@@ -16,20 +16,19 @@ TEST_CASE("every message survives an encode/decode round trip") {
 
   ResultMsg r;
   r.task_id = 7;
-  r.status = TaskStatusCode::failed;
-  r.has_objective = true;
-  r.objective = 0.25;
-  r.start_time = 1.5;
-  r.end_time = 2.5;
-  r.result = "{}";
-  r.error = "boom\n\ntraceback";
+  r.result.outcome = sv::core::Outcome::failed;
+  r.result.objective = 0.25;
+  r.result.start_time = 1.5;
+  r.result.end_time = 2.5;
+  r.result.result = "{}";
+  r.result.error = "boom\n\ntraceback";
   auto r2 = std::get<ResultMsg>(decode(encode(r)));
   CHECK(r2.task_id == 7);
-  CHECK(r2.status == TaskStatusCode::failed);
-  CHECK(r2.has_objective);
-  CHECK(r2.objective == 0.25);
-  CHECK(r2.end_time == 2.5);
-  CHECK(r2.error == r.error);
+  CHECK(r2.result.outcome == sv::core::Outcome::failed);
+  CHECK(r2.result.objective.has_value());
+  CHECK(r2.result.objective == 0.25);
+  CHECK(r2.result.end_time == 2.5);
+  CHECK(r2.result.error == r.result.error);
 
   auto p2 = std::get<ProgressMsg>(decode(encode(ProgressMsg{9, 3.0, R"({"epoch":1})"})));
   CHECK(p2.payload == R"({"epoch":1})");
@@ -73,6 +72,6 @@ TEST_CASE("a per-task stop and a pruned result survive the round trip") {
   CHECK(std::get<StopTaskMsg>(decode(encode(StopTaskMsg{77}))).task_id == 77);
   ResultMsg r;
   r.task_id = 5;
-  r.status = TaskStatusCode::pruned;
-  CHECK(std::get<ResultMsg>(decode(encode(r))).status == TaskStatusCode::pruned);
+  r.result.outcome = sv::core::Outcome::pruned;
+  CHECK(std::get<ResultMsg>(decode(encode(r))).result.outcome == sv::core::Outcome::pruned);
 }

@@ -27,7 +27,7 @@ std::pair<int, int> results_at_server(test::TestComm& server) {
   return {messages, results};
 }
 
-ResultMsg ok(const TaskMsg&) { return ResultMsg{}; }
+sv::core::TaskResult ok(const TaskMsg&) { return {}; }
 }  // namespace
 
 TEST_CASE("prefetched tasks' results go back together, at most max_unsent_results to a message") {
@@ -114,8 +114,8 @@ TEST_CASE("a stop for the running task reaches it while it runs, and later messa
       server.send(1, encode(ShutdownMsg{}));
       for (int i = 0; i < 20000 && stopped.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    ResultMsg r;
-    r.status = t.task_id == 1 && stopped.load() == 1 ? TaskStatusCode::pruned : TaskStatusCode::ok;
+    sv::core::TaskResult r;
+    r.outcome = t.task_id == 1 && stopped.load() == 1 ? sv::core::Outcome::pruned : sv::core::Outcome::ok;
     return r;
   };
   WorkerOptions options;

@@ -34,7 +34,7 @@ TEST_CASE("a node becomes ready when every node it runs after is done, and sees 
   g.mark_running(b);
   g.mark_done(b, "{}", 2.0);
   CHECK(g.take_ready() == std::vector<std::size_t>{c});
-  CHECK(g.node(a).result == R"({"w":"a.pt"})");
+  CHECK(g.node(a).outcome.result == R"({"w":"a.pt"})");
 }
 
 TEST_CASE("a node added after its parent finished is ready at once") {
@@ -57,7 +57,7 @@ TEST_CASE("a failed node fails everything downstream, reported as cascaded failu
   g.mark_failed(a, "boom");
   CHECK(g.node(b).state == NodeState::failed);
   CHECK(g.node(c).state == NodeState::failed);
-  CHECK(g.node(c).error == "dependency 'b' failed");
+  CHECK(g.node(c).outcome.error == "dependency 'b' failed");
   auto cascaded = g.take_cascaded_failures();
   CHECK(cascaded.size() == 2);
   CHECK(g.counts().failed == 3);
@@ -88,4 +88,27 @@ TEST_CASE("counts follow every state change") {
   g.mark_done(a, "{}", 0.5);
   CHECK(g.counts().done == 1);
   CHECK(g.counts().ready == 1);
+}
+
+TEST_CASE("a forgotten node's index stays counted but the node and its id are gone") {
+  Graph g;
+  std::vector<std::size_t> ids;
+  for (int i = 1; i <= 5000; ++i) ids.push_back(g.add(NodeDef{std::to_string(i), 0, "{}", {}, 0, -1}));
+  for (auto i : g.take_ready()) {
+    g.mark_running(i);
+    g.mark_done(i, "{}", 1.0);
+  }
+  for (std::size_t i = 0; i < 4096; ++i) g.forget(ids[i]);  // the whole first chunk
+  g.forget(ids[4096]);
+  CHECK(!g.holds(ids[0]));
+  CHECK(!g.holds(ids[4096]));
+  CHECK(g.holds(ids[4097]));
+  CHECK(g.node(ids[4097]).def.id == "4098");
+  CHECK(!g.find("1"));
+  CHECK(g.find("4098") == ids[4097]);
+  CHECK(g.size() == 5000);
+  CHECK(g.counts().done == 5000);
+  std::size_t next = g.add(NodeDef{"5001", 0, "{}", {}, 0, -1});
+  CHECK(next == 5000);
+  CHECK(g.holds(next));
 }

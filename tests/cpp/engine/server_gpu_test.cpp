@@ -1,4 +1,4 @@
-// The server's two GPU hooks, over an in-memory Comm with a real store: a worker's hello records the
+// The server's two GPU events, through the dispatcher with a real store: a worker's hello records the
 // devices it was bound to (so each task it runs shows them), and another node's GPU readings go to
 // ServerOptions::on_gpu_samples.
 #include <catch2/catch.hpp>
@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "../support/test_comm.hpp"
+#include "balancer/dispatcher.hpp"
 #include "balancer/protocol.hpp"
 #include "engine/server.hpp"
 #include "engine/sweep.hpp"
@@ -27,38 +28,32 @@ std::unique_ptr<store::Store> temp_store() {
   s->begin_session(session);
   return s;
 }
+
+std::vector<core::Json> two_tuples() { return {core::Json{{"x", 1}}, core::Json{{"x", 2}}}; }
 }  // namespace
 
 TEST_CASE("a task records the device of the worker that ran it, from the worker's hello", "[engine][gpu]") {
   auto net = std::make_shared<test::Network>(3);
-  test::TestComm server_comm(net, 0), w1(net, 1), w2(net, 2);
+  test::TestComm server_comm(net, 0);
+  balancer::Dispatcher dispatcher(server_comm);
   auto store = temp_store();
-  SweepWorkflow wf(std::vector<core::Json>{core::Json{{"x", 1}}, core::Json{{"x", 2}}});
-  Server s(server_comm, *store, wf, ServerOptions{});
+  SweepWorkflow wf(two_tuples());
+  Server s(dispatcher, *store, wf, ServerOptions{});
   s.start();
-  s.on_message(1, balancer::encode(balancer::HelloMsg{"node1", 11, "2"}));
-  s.on_message(2, balancer::encode(balancer::HelloMsg{"node1", 12, "3"}));
+  dispatcher.on_hello(1, "node1", 11, "2");
+  dispatcher.on_hello(2, "node1", 12, "3");
   for (int round = 0; round < 100 && !s.finished(); ++round) {
     s.pump();
-    for (auto* w : {&w1, &w2}) {
-      int src;
-      std::string bytes;
-      while (w->try_receive(src, bytes)) {
-        balancer::decode_each(bytes, [&](balancer::Message&& m) {
-          if (auto* t = std::get_if<balancer::TaskMsg>(&m)) {
-            balancer::ResultMsg r;
-            r.task_id = t->task_id;
-            r.result = "{}";
-            r.start_time = 2;
-            r.end_time = 3;
-            w->send(0, balancer::encode(r));
-          }
-        });
+    for (int w = 1; w <= 2; ++w) {
+      std::vector<std::uint64_t> held(dispatcher.tasks_of(w).begin(), dispatcher.tasks_of(w).end());
+      for (auto id : held) {
+        core::TaskResult r;
+        r.result = "{}";
+        r.start_time = 2;
+        r.end_time = 3;
+        dispatcher.on_result(w, id, std::move(r));
       }
     }
-    int src;
-    std::string bytes;
-    while (server_comm.try_receive(src, bytes)) s.on_message(src, bytes);
   }
   REQUIRE(s.finished());
   s.flush();
@@ -74,14 +69,15 @@ TEST_CASE("a task records the device of the worker that ran it, from the worker'
 TEST_CASE("another node's GPU readings reach on_gpu_samples as sent", "[engine][gpu]") {
   auto net = std::make_shared<test::Network>(2);
   test::TestComm server_comm(net, 0);
+  balancer::Dispatcher dispatcher(server_comm);
   auto store = temp_store();
-  SweepWorkflow wf(std::vector<core::Json>{core::Json{{"x", 1}}});
+  SweepWorkflow wf(two_tuples());
   std::vector<std::string> got;
   ServerOptions options;
   options.on_gpu_samples = [&got](std::string_view payload) { got.emplace_back(payload); };
-  Server s(server_comm, *store, wf, options);
+  Server s(dispatcher, *store, wf, options);
   s.start();
-  s.on_message(1, balancer::encode(balancer::GpuSamplesMsg{R"({"host":"node2","rows":[]})"}));
+  dispatcher.on_message(1, balancer::encode(balancer::GpuSamplesMsg{R"({"host":"node2","rows":[]})"}));
   REQUIRE(got.size() == 1);
   CHECK(got[0] == R"({"host":"node2","rows":[]})");
 }
