@@ -15,6 +15,7 @@
 
 #include "balancer/dispatcher.hpp"
 #include "cli/job_plan.hpp"
+#include "core/walltime.hpp"
 #include "engine/pruning.hpp"
 #include "cli/progress_line.hpp"
 #include "cli/signals.hpp"
@@ -125,7 +126,7 @@ ServerStart prepare_server_rank(const RunArgs& args, int ranks) {
     if (args.walltime_s > 0) {
       // Stop handing out work and ask models to checkpoint `margin` before the allocation ends; stop
       // waiting for them a quarter of that margin later.
-      double margin = args.drain_margin_s > 0 ? args.drain_margin_s : std::clamp(0.1 * args.walltime_s, 10.0, 300.0);
+      double margin = args.drain_margin_s > 0 ? args.drain_margin_s : core::default_drain_margin_s(args.walltime_s);
       if (margin >= args.walltime_s) margin = args.walltime_s / 2;
       start.drain_at = core::wall_now() + args.walltime_s - margin;
       start.stop_at = core::wall_now() + args.walltime_s - margin / 4;

@@ -20,4 +20,8 @@ inline constexpr const char* kWalltimeForms =
 /// Seconds, or nullopt when `text` is not a walltime (`inf`, `nan`, `1e400`, `1:99:99`, `-5`, `0`, ``).
 std::optional<double> parse_walltime(std::string_view text);
 
+/// The drain margin when none is given: 10 % of the walltime, at least 10 s and at most 5 minutes. The job
+/// runs drain this long before the allocation ends, and Slurm's warning signal comes this early.
+inline double default_drain_margin_s(double walltime_s) { return walltime_s / 10 < 10 ? 10 : walltime_s / 10 > 300 ? 300 : walltime_s / 10; }
+
 }  // namespace sv::core

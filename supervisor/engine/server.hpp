@@ -48,7 +48,7 @@ struct ServerOptions {
   double drain_grace_s = 20;
   std::function<void(const Progress&)> on_progress;  // called about once a second, and at the end
   // Called about once a second on the server's thread, and once at the end: the place for other writes
-  // to the store that the loop owns (GPU samples, cli/run.cpp).
+  // to the store that the loop owns (GPU samples, cli/server_rank.cpp).
   std::function<void()> on_tick;
   // A node leader worker's GPU readings (balancer::GpuSamplesMsg's payload); they go to the store with the
   // next on_tick (telemetry::SampleInbox, cli/server_rank.cpp).

@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/run_dir.hpp"
+#include "core/walltime.hpp"
 #include "site/script_text.hpp"
 
 namespace sv::site {
@@ -17,8 +18,8 @@ namespace {
 int minutes_up(int seconds) { return (seconds + 59) / 60; }
 
 // Seconds before the time limit at which Slurm sends the warning signal: the margin `supervisor run`
-// drains at by default (10% of the walltime, 10 s to 5 min; cli/run.cpp).
-int warning_signal_s(int walltime) { return std::clamp(walltime / 10, 10, 300); }
+// drains at by default (core/walltime.hpp).
+int warning_signal_s(int walltime) { return static_cast<int>(core::default_drain_margin_s(walltime)); }
 
 // The launcher's words as shell text. Under Slurm the ranks follow the nodes the job got (SLURM_JOB_NUM_NODES),
 // which for a successor queued behind a job may be fewer than asked: the nodes left when one died.

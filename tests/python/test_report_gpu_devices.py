@@ -4,12 +4,12 @@ import pathlib
 import sys
 import time
 
-REPORT_DIR = pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "cli" / "report"
+REPORT_DIR = pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "report"
 sys.path.insert(0, str(REPORT_DIR))
 
 from sv_report import RunData, Task  # noqa: E402
 from sv_report.page import render_page  # noqa: E402
-from sv_report.rundata import Objective  # noqa: E402
+from sv_runstore import Objective  # noqa: E402
 
 
 def run_with_devices(devices):

@@ -40,7 +40,7 @@ class Task:
     node_id: str
     model: str
     params: dict
-    status: str  # pending | running | done | failed | canceled
+    status: str  # pending | running | done | failed | canceled | pruned
     attempts: int
     worker: int
     host: str

@@ -8,7 +8,8 @@ from .. import plots
 from ..registry import section
 
 MAX_TIMELINE_TASKS = 20000
-STATUS_COLORS = {"done": "#4c9a5a", "failed": "#d1495b", "running": "#edae49", "canceled": "#999999"}
+STATUS_COLORS = {"done": "#4c9a5a", "failed": "#d1495b", "running": "#edae49", "canceled": "#999999",
+                 "pruned": "#8e7cc3"}
 
 
 def time_unit(span):
