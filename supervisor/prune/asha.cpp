@@ -1,5 +1,6 @@
 #include "prune/asha.hpp"
 
+#include <cstdint>
 #include <limits>
 
 #include "prune/rung_rule.hpp"
