@@ -138,7 +138,8 @@ core::TaskResult ShellSet::run(const core::TaskInput& task) {
   core::TaskResult out = by_model_[task.model]->run(task);
   // Asked to stop (pruning) and did not finish: pruned, whatever way it stopped (it returned at
   // ctx.should_stop(), or an app ended at its stop signal). One that finished first stays done.
-  if (out.outcome == core::Outcome::failed && task_stop_requested(task.task_id)) finish_pruned(out, config_.objective);
+  // (An R model that returned at should_stop() answers "interrupted", a Python one failed with the mark.)
+  if (out.outcome != core::Outcome::ok && task_stop_requested(task.task_id)) finish_pruned(out, config_.objective);
   else if (out.outcome == core::Outcome::failed && marks_interrupted(out.result)) out.outcome = core::Outcome::interrupted;
   // Whatever the task started and left running ends with it (children of a Python or R model, an app's
   // daemon); resident interpreters stay.
