@@ -111,6 +111,24 @@ def read_db(run_dir, sql, args=()):
         con.close()
 
 
+def count(run_dir, sql):
+    """The first value of `sql` on the run's store, or None while the store is not there yet or busy."""
+    try:
+        return read_db(run_dir, sql)[0][0]
+    except Exception:
+        return None
+
+
+def wait_for(what, predicate, timeout=180):
+    """Waits on something the store or Slurm records; the timeout is a safety net, never a bound asserted."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {timeout}s")
+
+
 def submitted_job(run_dir):
     """The job id of a run's first submission."""
     return read_db(run_dir, "SELECT job_id FROM submissions ORDER BY id")[0][0]

@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from slurm_control import BINARY, CLUSTER_STATE, HERE, MODELS, ROOT, Cluster, Slurm, read_db  # noqa: F401
+from slurm_control import BINARY, CLUSTER_STATE, HERE, MODELS, ROOT, Cluster, Slurm, count, read_db, wait_for  # noqa: F401
 
 CLUSTER_TOOLS = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "ip", "nsenter", "unshare")
 

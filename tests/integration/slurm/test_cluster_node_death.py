@@ -9,23 +9,8 @@ so its cluster starts fresh and is stopped after."""
 import json
 import time
 
-from slurm_support import MODELS, cluster, read_db  # noqa: F401 (fixture)
+from slurm_support import MODELS, cluster, count, read_db, wait_for  # noqa: F401 (fixture)
 
-
-def wait_for(what, predicate, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
-def count(run_dir, sql):
-    try:
-        return read_db(run_dir, sql)[0][0]
-    except Exception:  # the store is not there yet
-        return None
 
 
 def test_a_campaign_finishes_on_the_hosts_left_when_one_dies(cluster):

@@ -7,25 +7,9 @@ campaign: every task done with the results an uninterrupted run gives, nothing c
 run again, and no task with more than one attempt (a start lost with the killed session is not one). Its
 own module, so its cluster starts fresh and is stopped after."""
 import json
-import time
 
-from slurm_support import MODELS, cluster, read_db  # noqa: F401 (fixture)
+from slurm_support import MODELS, cluster, count, read_db, wait_for  # noqa: F401 (fixture)
 
-
-def wait_for(what, predicate, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
-def count(run_dir, sql):
-    try:
-        return read_db(run_dir, sql)[0][0]
-    except Exception:  # the store is not there yet, or busy
-        return None
 
 
 def test_a_job_that_dies_with_its_first_node_is_resumed_on_the_hosts_left_by_its_queued_successor(cluster):

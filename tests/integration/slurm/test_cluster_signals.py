@@ -6,11 +6,10 @@ takes the trap's way, as USR1: tests/cpp/site/job_script_test.cpp). Either way t
 tasks pending, and the successor queued behind it (`--resubmit 1`) resumes them from their checkpoints and
 finishes the run."""
 import json
-import time
 
 import pytest
 
-from slurm_support import MODELS, cluster, read_db  # noqa: F401 (fixture)
+from slurm_support import MODELS, cluster, count, read_db, wait_for  # noqa: F401 (fixture)
 
 # 24 tasks of 8 epochs × 0.25 s: about four rounds of 6 workers, so a signal after the first round finds
 # every worker in the middle of a task.
@@ -21,21 +20,6 @@ sweep: {{grid: {{x: [0, 1, 2, 3, 4, 5], y: [-3, -2, -1, 0]}}}}
 resources: {{workers: 6}}
 """
 
-
-def wait_for(what, predicate, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
-def count(run_dir, sql):
-    try:
-        return read_db(run_dir, sql)[0][0]
-    except Exception:  # the store is not there yet, or busy
-        return None
 
 
 @pytest.mark.parametrize("signal, to_batch", [("USR1", True), ("TERM", False)],
