@@ -2,12 +2,14 @@
 """Where a no-op sweep's time goes, for two builds side by side: dispatch (first dispatch -> last task ended),
 the store's tail (last task ended -> last commit), the whole command, and the server CPU per dispatch.
 
-    benchmarks/store_tail.py --before PREFIX_A --after PREFIX_B [--tasks 100000] [--runs 2]
+    benchmarks/store_tail.py --before PREFIX_A --after PREFIX_B [--tasks 100000] [--runs 2] [--json F]
 
 PREFIX holds bin/supervisor (a build directory or an install tree). run_all's tasks/s counts up to the last
 commit, so a build can dispatch faster and still read slower there when its store's tail grows.
 """
 import argparse
+import datetime
+import json
 import pathlib
 import shutil
 import sqlite3
@@ -50,12 +52,19 @@ def main():
     ap.add_argument("--after", required=True)
     ap.add_argument("--tasks", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--json", help="default: benchmarks/results/store_tail-<date>.json")
     args = ap.parse_args()
+    out = {"date": datetime.date.today().isoformat(), "command": " ".join(["benchmarks/store_tail.py"] + sys.argv[1:]),
+           "tasks": args.tasks, "before": [], "after": []}
     for r in range(args.runs):
         for name in (("before", "after") if r % 2 == 0 else ("after", "before")):
             res = one_run(pathlib.Path(getattr(args, name)) / "bin" / "supervisor", args.tasks)
+            out[name].append(res)
             print(f"{name:6s} dispatch {res['dispatch_s']:.2f} s  tail {res['tail_s']:.2f} s  "
                   f"command {res['wall_s']:.2f} s  | {res['server']}", flush=True)
+    path = pathlib.Path(args.json or HERE / "results" / f"store_tail-{out['date']}.json")
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
