@@ -2,8 +2,8 @@
 files). Terms: a *run* is one campaign's directory with its SQLite store (``RUN_DIR/supervisor.db``);
 ``load_run`` reads it once, read-only (WAL readers never block the writer, so a run may still be going),
 into a ``RunData``: the run row, sessions, tasks (params and result parsed), per-epoch metrics, events,
-submissions, GPU samples, and the workflow YAML the run recorded (runs.spec_text) with its objectives.
-A folder that is not a readable run raises ``RunStoreError``, one line for the user."""
+submissions, GPU samples, the pruners' decisions and PBT segments (tables made only by runs that have
+them), and the workflow YAML the run recorded (runs.spec_text) with its objectives. A folder that is not a readable run raises ``RunStoreError``, one line for the user."""
 import json
 import math
 import os
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 STORE_NAME = "supervisor.db"
 
-__all__ = ["Metric", "Objective", "RunData", "RunStoreError", "STORE_NAME", "Task", "is_number", "load_run",
+__all__ = ["Metric", "Objective", "PbtSegment", "PruneDecision", "RunData", "RunStoreError", "STORE_NAME", "Task", "is_number", "load_run",
            "parse_objectives", "parse_spec"]
 
 
@@ -77,6 +77,40 @@ class Metric:
 
 
 @dataclass
+class PruneDecision:
+    """One judgement of a pruner (store table prune_decisions, supervisor/store/prune_decisions.cpp): the
+    trial's values (one per pruner metric) at `rung_epoch`, and the others' values the rung then held."""
+    time: float
+    task_id: int
+    node_id: str
+    epoch: int         # the epoch the trial reported
+    rung: int          # -1 for the median pruner, which has no rungs
+    rung_epoch: int    # the epoch compared at
+    stop: bool
+    pruner: str        # asha | hyperband | median
+    trial_values: list
+    rung_values: list  # list of lists, in arrival order
+
+
+@dataclass
+class PbtSegment:
+    """One segment of population-based training (store table pbt_segments, the contract in the PBT
+    engineer's store file): member `member` trained epochs start_epoch..end_epoch as task `task_id`, from the
+    weights of segment `parent_task_id` (None at segment 0); `exploited` when those were another member's
+    and the hyperparameters `params` were perturbed from theirs."""
+    task_id: int
+    member: int
+    segment: int
+    start_epoch: int
+    end_epoch: int
+    parent_task_id: object  # int or None
+    parent_member: object   # int or None
+    exploited: bool
+    params: dict
+    score: object           # float or None until the segment finished
+
+
+@dataclass
 class RunData:
     """One run as the sections see it. Times are seconds since the Unix epoch; `t0` is the run's origin
     for plots (its first session's start, or its creation)."""
@@ -90,6 +124,8 @@ class RunData:
     objectives: list
     submissions: list = field(default_factory=list)  # present once `supervisor submit` records them
     gpu_samples: list = field(default_factory=list)  # dicts: time, host, gpu, busy, memory_used, memory_total
+    prune_decisions: list = field(default_factory=list)  # PruneDecision, in the order they were made
+    pbt_segments: list = field(default_factory=list)     # PbtSegment by member, segment; [] without PBT
     now: float = field(default_factory=time.time)
 
     @property
@@ -141,6 +177,17 @@ class RunData:
 
     def max_workers(self):
         return max((s["workers"] for s in self.sessions), default=0)
+
+    def pruning_summary(self):
+        """(pruned trials, worker-seconds saved): each pruned task's run time short of the mean full
+        training (the done tasks'); saved is None before any training finished. The rule `supervisor
+        status` applies (supervisor/cli/status_view.cpp, pruning_summary); tests compare the two."""
+        pruned = [t for t in self.tasks if t.status == "pruned"]
+        full = [t.duration or 0.0 for t in self.done() if t.start_time > 0]
+        if not full:
+            return len(pruned), None
+        mean = sum(full) / len(full)
+        return len(pruned), sum(max(0.0, mean - (t.duration or 0.0)) for t in pruned if t.start_time > 0)
 
 
 def is_number(v):
@@ -270,4 +317,30 @@ def _read(con, run_dir, db, spec_text):
     spec = parse_spec(run.get("spec_text", "") if spec_text is None else spec_text)
     return RunData(run_dir=run_dir, run=run, sessions=sessions, tasks=tasks, metrics=metrics, events=events,
                    spec=spec, objectives=parse_objectives(spec), submissions=submissions,
-                   gpu_samples=gpu_samples)
+                   gpu_samples=gpu_samples, prune_decisions=_prune_decisions(con, tables),
+                   pbt_segments=_pbt_segments(con, tables))
+
+
+def _prune_decisions(con, tables):
+    # Made by a pruner's first decision (supervisor/store/prune_decisions.cpp): absent without a pruner.
+    if "prune_decisions" not in tables:
+        return []
+    return [PruneDecision(r["time"], r["task_id"], r["node_id"], r["epoch"], r["rung"], r["rung_epoch"],
+                          r["decision"] == "stop", r["pruner"], _json(r["trial_values"], []),
+                          _json(r["rung_values"], []))
+            for r in con.execute("SELECT time, task_id, node_id, epoch, rung, rung_epoch, decision, pruner, "
+                                 "trial_values, rung_values FROM prune_decisions ORDER BY id")]
+
+
+def _pbt_segments(con, tables):
+    # Made by a PBT search (the pbt_segments contract): absent for every other run, which then has no PBT.
+    if "pbt_segments" not in tables:
+        return []
+    out = []
+    for r in con.execute("SELECT task_id, member, segment, start_epoch, end_epoch, parent_task_id, "
+                         "parent_member, exploited, params, score FROM pbt_segments ORDER BY member, segment"):
+        params = _json(r["params"], {})
+        out.append(PbtSegment(r["task_id"], r["member"], r["segment"], r["start_epoch"], r["end_epoch"],
+                              r["parent_task_id"], r["parent_member"], bool(r["exploited"]),
+                              params if isinstance(params, dict) else {}, r["score"]))
+    return out
