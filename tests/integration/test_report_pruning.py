@@ -64,10 +64,11 @@ def asha_run(tmp_path_factory):
 
 
 # Three members, three segments of 3 epochs: member 2 exploits member 0 at epoch 3, member 1 exploits
-# member 2 at epoch 6; the rest continue their own weights. (member, segment, parent member, exploited, lr)
-PBT_PLAN = [(0, 0, None, 0, 0.1), (1, 0, None, 0, 0.01), (2, 0, None, 0, 0.001),
-            (0, 1, 0, 0, 0.1), (1, 1, 1, 0, 0.01), (2, 1, 0, 1, 0.12),
-            (0, 2, 0, 0, 0.1), (1, 2, 2, 1, 0.096), (2, 2, 2, 0, 0.12)]
+# member 2 at epoch 6 (each taking the other's hyperparameters, perturbed); the rest continue their own.
+# (member, segment, parent member, exploited, lr, momentum)
+PBT_PLAN = [(0, 0, None, 0, 0.1, 0.9), (1, 0, None, 0, 0.01, 0.8), (2, 0, None, 0, 0.001, 0.7),
+            (0, 1, 0, 0, 0.1, 0.9), (1, 1, 1, 0, 0.01, 0.8), (2, 1, 0, 1, 0.12, 0.72),
+            (0, 2, 0, 0, 0.1, 0.9), (1, 2, 2, 1, 0.096, 0.75), (2, 2, 2, 0, 0.12, 0.72)]
 INTERVAL = 3
 
 
@@ -86,9 +87,9 @@ def pbt_run(asha_run, tmp_path_factory):
   end_epoch INTEGER NOT NULL, parent_task_id INTEGER NULL, parent_member INTEGER NULL, exploited INTEGER NOT NULL,
   params TEXT NOT NULL, score REAL NULL, UNIQUE(member, segment))""")
         task_of = {}
-        for i, (member, seg, parent, exploited, lr) in enumerate(PBT_PLAN):
+        for i, (member, seg, parent, exploited, lr, momentum) in enumerate(PBT_PLAN):
             task_of[(member, seg)] = ids[i]
-            params = {"lr": lr, "momentum": 0.9 - 0.1 * member + 0.01 * seg, "act": "relu"}
+            params = {"lr": lr, "momentum": momentum, "act": "relu"}
             score = None if (member, seg) == (2, 2) else 1.0 / (1 + i)
             con.execute("INSERT INTO pbt_segments VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (ids[i], member, seg, seg * INTERVAL, (seg + 1) * INTERVAL,
@@ -143,7 +144,7 @@ def test_report_of_a_pbt_store_draws_the_lineage_with_exploits_marked_and_the_sc
     assert "hyperparameter schedules: lr, momentum" in html  # `act` is not a number: no panel
     exploits = html[html.index("<h3>Exploits</h3>"):]
     assert exploits.count("<tr>") == 1 + 2  # header + one row per exploit
-    assert "lr 0.1 → 0.12" in exploits
+    assert "lr 0.1 → 0.12, momentum 0.9 → 0.72" in exploits
 
     from sv_report.sections.pbt import lineage_figure, schedule_figure
     segments = load_run(pbt_run).pbt_segments
@@ -153,8 +154,10 @@ def test_report_of_a_pbt_store_draws_the_lineage_with_exploits_marked_and_the_sc
     by_gid = {c.get_gid(): c.get_segments() for c in ax.collections if c.get_gid()}
     non_first = sum(seg > 0 for _, seg, *_ in PBT_PLAN)
     assert len(by_gid["continue-edges"]) + len(by_gid["exploit-edges"]) == non_first == n_continue + n_exploit
-    # Each exploit edge runs from its parent's row at the parent's end to its own row at its start.
-    assert sorted((tuple(e[0]), tuple(e[1])) for e in by_gid["exploit-edges"]) == [((3, 0), (3, 2)), ((6, 2), (6, 1))]
+    # Each exploit edge runs from the middle of its parent (row, epochs) to its own, across rows.
+    assert sorted((tuple(e[0]), tuple(e[1])) for e in by_gid["exploit-edges"]) == [((1.5, 0), (4.5, 2)),
+                                                                                 ((4.5, 2), (7.5, 1))]
+    assert all(e[0][1] == e[1][1] for e in by_gid["continue-edges"])  # along its own row
     assert n_exploit == 2
     fig = schedule_figure(segments, ["lr", "momentum"])
     panels = [a for a in fig.axes if a.get_visible()]

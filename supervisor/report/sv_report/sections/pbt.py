@@ -38,10 +38,16 @@ def numeric_params(segments):
             if all(is_number(s.params[k]) for s in segments if k in s.params)]
 
 
-def lineage_figure(segments):
-    """Members as rows, each segment a bar over its epochs coloured by its score, and an arrow-less edge
-    from the end of its parent segment to its start: grey for a member continuing its own weights
-    (LineCollection gid `continue-edges`), red and thick for an exploit (gid `exploit-edges`)."""
+def mid(s):
+    return 0.5 * (s.start_epoch + s.end_epoch)
+
+
+def lineage_figure(segments, minimize=True):
+    """Members as rows, each segment a bar over its epochs coloured by its score (the better, the
+    lighter; grey until finished),
+    and an edge from the middle of its parent segment to its own middle: grey along the row for a member
+    continuing its own weights (LineCollection gid `continue-edges`), red and thick across rows for an
+    exploit (gid `exploit-edges`). Returns (figure, continue edges drawn, exploit edges drawn)."""
     plt = plots.require_matplotlib()
     from matplotlib.collections import LineCollection
     members, _ = shown_members(segments)
@@ -49,23 +55,25 @@ def lineage_figure(segments):
     segs = [s for s in segments if s.member in rows]
     fig, ax = plots.figure(7.5, min(8.0, 1.8 + 0.3 * len(members)), layout="constrained")
     scores = [s.score for s in segs if is_number(s.score)]
-    cmap = plt.get_cmap("viridis")
+    cmap = plt.get_cmap("viridis_r" if minimize else "viridis")
     norm = plt.Normalize(min(scores), max(scores) if max(scores) > min(scores) else min(scores) + 1) \
         if scores else None
     for s in segs:
-        color = cmap(norm(s.score)) if norm is not None and is_number(s.score) else "#cccccc"
-        ax.barh(rows[s.member], s.end_epoch - s.start_epoch, left=s.start_epoch, height=0.5, color=color,
-                edgecolor="white", linewidth=0.5)
+        color = cmap(norm(s.score)) if norm is not None and is_number(s.score) else "#dddddd"
+        ax.barh(rows[s.member], s.end_epoch - s.start_epoch, left=s.start_epoch, height=0.4, color=color,
+                edgecolor="white", linewidth=0.8, zorder=1)
     cont, expl = [], []
     for parent, s in edges(segments):
         if parent.member not in rows or s.member not in rows:
             continue
-        line = [(parent.end_epoch, rows[parent.member]), (s.start_epoch, rows[s.member])]
+        line = [(mid(parent), rows[parent.member]), (mid(s), rows[s.member])]
         (expl if s.exploited else cont).append(line)
-    ax.add_collection(LineCollection(cont, colors=CONTINUE_COLOR, linewidths=0.8, gid="continue-edges",
+    ax.add_collection(LineCollection(cont, colors=CONTINUE_COLOR, linewidths=1.0, zorder=2, gid="continue-edges",
                                      label=f"continued its own weights ({len(cont)})"))
-    ax.add_collection(LineCollection(expl, colors=EXPLOIT_COLOR, linewidths=2.0, gid="exploit-edges",
+    ax.add_collection(LineCollection(expl, colors=EXPLOIT_COLOR, linewidths=2.2, zorder=3, gid="exploit-edges",
                                      label=f"exploit: took another member's weights ({len(expl)})"))
+    ax.plot([mid(s) for s in segs], [rows[s.member] for s in segs], linestyle="none", marker="o", markersize=3,
+            color="#333333", zorder=4)
     ax.set_yticks(range(len(members)))
     ax.set_yticklabels([str(mb) for mb in members], fontsize=7 if len(members) > 16 else 9)
     ax.set_ylim(len(members) - 0.5, -0.5)
@@ -74,7 +82,9 @@ def lineage_figure(segments):
     ax.set_xlabel("epoch")
     ax.set_ylabel("member")
     ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    if any(not is_number(s.score) for s in segs):
+        ax.barh([], [], color="#dddddd", label="not finished yet")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     if norm is not None:
         fig.colorbar(plt.cm.ScalarMappable(cmap=cmap, norm=norm), ax=ax, label="segment score", shrink=0.8)
     return fig, len(cont), len(expl)
@@ -144,7 +154,7 @@ def render(run):
         ("hyperparameters", ", ".join(names) or None),
         ("best segment", f"member {best.member}, segment {best.segment}: score {m.fmt(best.score)}" if best else None),
     ])]
-    fig, n_cont, n_expl = lineage_figure(segments)
+    fig, n_cont, n_expl = lineage_figure(segments, run.minimize)
     parts.append(plots.embed(fig, f"PBT lineage: {len(members)} members, {n_cont + n_expl} edges, "
                                   f"{n_expl} exploits"))
     if names:
