@@ -58,10 +58,9 @@ def lineage_figure(segments, minimize=True):
     cmap = plt.get_cmap("viridis_r" if minimize else "viridis")
     norm = plt.Normalize(min(scores), max(scores) if max(scores) > min(scores) else min(scores) + 1) \
         if scores else None
-    for s in segs:
-        color = cmap(norm(s.score)) if norm is not None and is_number(s.score) else "#dddddd"
-        ax.barh(rows[s.member], s.end_epoch - s.start_epoch, left=s.start_epoch, height=0.4, color=color,
-                edgecolor="white", linewidth=0.8, zorder=1)
+    ax.barh([rows[s.member] for s in segs], [s.end_epoch - s.start_epoch for s in segs],
+            left=[s.start_epoch for s in segs], height=0.4, edgecolor="white", linewidth=0.8, zorder=1,
+            color=[cmap(norm(s.score)) if norm is not None and is_number(s.score) else "#dddddd" for s in segs])
     cont, expl = [], []
     for parent, s in edges(segments):
         if parent.member not in rows or s.member not in rows:
