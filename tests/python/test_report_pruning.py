@@ -9,7 +9,6 @@ REPORT_DIR = pathlib.Path(__file__).resolve().parents[2] / "supervisor" / "repor
 sys.path.insert(0, str(REPORT_DIR))
 
 from sv_report import RunData, Task  # noqa: E402
-from sv_report.page import render_page  # noqa: E402
 from sv_report.sections import pruning  # noqa: E402
 from sv_runstore import Metric, Objective, PruneDecision  # noqa: E402
 
@@ -41,14 +40,13 @@ def make_run(n, pruned_every=3, pruner="median", epochs=5):
 
 
 def test_a_run_without_a_pruner_or_pruned_trials_has_no_pruning_section():
-    page, failed = render_page(make_run(6, pruned_every=0, pruner=None), strict=True)
-    assert failed == [] and 'id="pruning"' not in page
+    assert pruning.render(make_run(6, pruned_every=0, pruner=None)) is None
 
 
 def test_worker_time_saved_is_each_pruned_run_short_of_the_mean_full_training():
     run = make_run(9)  # 6 full trainings of 10 s, 3 pruned after 4 s
     assert run.pruning_summary() == (3, 18.0)
-    page, _ = render_page(run, strict=True)
+    page = pruning.render(run)
     assert "(18 worker-s; each pruned trial" in page
 
 
@@ -58,7 +56,7 @@ def test_a_large_search_is_drawn_thinned_and_says_so():
     assert drawn["drawn"] == pruning.MAX_TRIALS and drawn["trials with curves"] == 300
     crosses = [a for a in fig.axes[0].get_lines() if a.get_gid() == "pruned-ends"]
     assert len(crosses[0].get_xdata()) == drawn["pruned drawn"] < 100
-    page, _ = render_page(run, strict=True)
+    page = pruning.render(run)
     assert f"{pruning.MAX_TRIALS} of 300 trials are drawn" in page and "300: 200 trained in full, 100 pruned" in page
 
 
@@ -66,5 +64,5 @@ def test_a_median_pruner_has_no_rungs_to_draw():
     run = make_run(9)
     fig, drawn = pruning.pruning_figure(run)
     assert drawn["rungs"] == [] and not [a for a in fig.axes[0].get_lines() if a.get_gid() == "rungs"]
-    page, _ = render_page(run, strict=True)
+    page = pruning.render(run)
     assert "This pruner has no rungs" in page

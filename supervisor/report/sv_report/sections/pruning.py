@@ -128,7 +128,7 @@ def pruning_figure(run):
         vals = [p[1] for i in shown for p in curves[i].get(key, [])]
         if vals and min(vals) > 0 and max(vals) / min(vals) > 1e3:
             ax.set_yscale("log")
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="best")
     facts = {"trials with curves": len(curves), "drawn": len(shown), "pruned drawn": pruned_drawn,
              "metrics": metrics, "rungs": epochs}
     return fig, facts
