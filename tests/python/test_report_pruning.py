@@ -60,6 +60,15 @@ def test_a_large_search_is_drawn_thinned_and_says_so():
     assert f"{pruning.MAX_TRIALS} of 300 trials are drawn" in page and "300: 200 trained in full, 100 pruned" in page
 
 
+def test_a_diverged_trial_judged_at_a_rung_is_counted_but_has_no_value_to_show():
+    run = make_run(6, pruner="asha")
+    for d in run.prune_decisions:
+        d.rung = 0
+    run.prune_decisions[0].trial_values = [None]  # a NaN report reaches the store as null
+    assert pruning.rung_table(run, [2]) == [[2, 2, 2, 6.5, None]]
+    assert "best value stopped at the rung" in str(pruning.pruning_figure(run)[0].axes[0].get_legend_handles_labels())
+
+
 def test_a_median_pruner_has_no_rungs_to_draw():
     run = make_run(9)
     fig, drawn = pruning.pruning_figure(run)

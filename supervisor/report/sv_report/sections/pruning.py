@@ -8,6 +8,7 @@ from .. import plots
 from ..registry import section
 from .curves import curves_by_task
 from .utilization import STATUS_COLORS
+from sv_runstore import is_number
 
 MAX_TRIALS = 80   # lines drawn; a bigger search is thinned evenly over its tasks, and says so
 MAX_PANELS = 3    # pruner metrics drawn (a Pareto pruner compares every objective metric)
@@ -52,9 +53,10 @@ def rung_table(run, epochs):
     rows = []
     for e in epochs:
         here = [d for d in run.prune_decisions if d.rung >= 0 and d.rung_epoch == e]
-        stopped = [d.trial_values[0] for d in here if d.stop and d.trial_values]
-        kept = [d.trial_values[0] for d in here if not d.stop and d.trial_values]
-        row = [e, len(here), len(stopped)]
+        # A diverged training reports NaN (null in the store): judged worst, but no value to show.
+        stopped = [d.trial_values[0] for d in here if d.stop and d.trial_values and is_number(d.trial_values[0])]
+        kept = [d.trial_values[0] for d in here if not d.stop and d.trial_values and is_number(d.trial_values[0])]
+        row = [e, len(here), sum(d.stop for d in here)]
         if len(pruner_metrics(run)) == 1:
             best, worst = (min, max) if _minimize(run) else (max, min)
             row += [best(stopped) if stopped else None, worst(kept) if kept else None]
