@@ -80,18 +80,18 @@ FAMILIES = {
         space={"lr": {"type": "float", "low": 1.0e-4, "high": 1.0, "log": True},
                "width": {"type": "float", "low": 0, "high": 1}},
         epochs=27, trials=30),
-    # The bundled hpo-random.yaml search (same space, patience 2 as there), with the learning rate over three
-    # decades (some settings clearly bad), 9 epochs (ASHA rungs at epochs 1 and 3) and 1000 rows.
+    # The bundled hpo-random.yaml search (same space) with the learning rate over three decades (some settings
+    # clearly bad), 12 epochs (ASHA rungs at epochs 1, 3 and 9), the model's own patience (5) and 2000 rows.
     "uno": Family(
         model={"kind": "python", "entry": "model_runner.examples.uno:run",
-               "defaults": {"epochs": 9, "patience": 2, "n_rows": 1000}},
+               "defaults": {"epochs": 12, "patience": 5, "n_rows": 2000}},
         space={"learning_rate": {"type": "float", "low": 1.0e-4, "high": 1.0e-1, "log": True},
                "dropout": {"type": "float", "low": 0.0, "high": 0.5},
                "batch_size": {"type": "ordinal", "values": [32, 64, 128]},
                "activation": {"type": "categorical", "choices": ["relu", "tanh", "elu"]},
                "dense": {"type": "categorical", "choices": [[64, 32], [128, 64], [256, 128, 64]]}},
-        epochs=9, trials=20, objective={"metric": "val_loss", "goal": "minimize", "mode": "min"},
-        resources={"preload": ["torch"]}, factors={"asha": 4, "tpe_median": 2}),
+        epochs=12, trials=24, objective={"metric": "val_loss", "goal": "minimize", "mode": "min"},
+        resources={"preload": ["torch"]}, factors={"asha": 3.5, "tpe_median": 1}),
 }
 
 
