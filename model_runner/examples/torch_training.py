@@ -208,9 +208,25 @@ def fit(ctx, model, optimizer, loss_fn, train, val, *, epochs, batch_size, patie
         restore_rng_state(state["rng"], shuffle)
     else:
         outcome.initial_weights = load_initial_weights(model, ctx.initial_weights)
-    epoch = outcome.resumed_from
+    epoch = saved = outcome.resumed_from
+
+    def save_checkpoint():
+        ctx.save_checkpoint(epoch, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "early_stopping": stopper.state_dict(), "history": history,
+            "rng": rng_state(shuffle)})
+        return epoch
+
     outcome.steps_per_epoch = -(-len(train[-1]) // int(batch_size))
     while epoch < epochs and not stopper.stop:
+        # Asked before each epoch, not right after the last one's report: a pruner's stop comes back from
+        # rank 0 a moment after the report it judged, and would otherwise cost one more epoch. After the
+        # last epoch nobody asks: a complete training is done, whatever stop comes late.
+        if ctx.should_stop():
+            outcome.interrupted = True
+            if checkpoint_every and saved != epoch:
+                saved = save_checkpoint()
+            break
         epoch += 1
         row = {"loss": _train_epoch(model, optimizer, loss_fn, train, batch_size, shuffle)}
         row.update(_evaluate(model, loss_fn, val, metrics))
@@ -218,16 +234,8 @@ def fit(ctx, model, optimizer, loss_fn, train, val, *, epochs, batch_size, patie
             history.setdefault(key, []).append(value)
         ctx.report(epoch, **row)
         stopper.update(epoch, row["val_loss"])
-        asked_to_stop = ctx.should_stop()
-        if checkpoint_every and (epoch % checkpoint_every == 0 or epoch == epochs
-                                 or stopper.stop or asked_to_stop):
-            ctx.save_checkpoint(epoch, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "early_stopping": stopper.state_dict(), "history": history,
-                "rng": rng_state(shuffle)})
-        if asked_to_stop:
-            outcome.interrupted = True
-            break
+        if checkpoint_every and (epoch % checkpoint_every == 0 or epoch == epochs or stopper.stop):
+            saved = save_checkpoint()
     outcome.epochs_run = epoch
     return outcome
 

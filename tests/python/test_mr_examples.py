@@ -64,6 +64,34 @@ def test_uno_resume_through_the_shell_matches_uninterrupted(tmp_path, fake_super
                         weights(resumed["artifacts"]["weights"]))
 
 
+def test_uno_stopped_by_a_pruner_returns_its_last_epoch_and_trains_no_further(tmp_path, fake_supervisor):
+    # A pruner's stop comes back from rank 0 a moment after the report it judged: here, once epoch 2's
+    # checkpoint is on disk. The model must see it before it starts another epoch.
+    configure(tmp_path / "run", UNO, task_files=True)
+
+    def should_stop():
+        return any(tmp_path.rglob("epoch-0002.pt"))
+
+    fake_supervisor.should_stop = should_stop
+    ok, _, result_json, error = shell.run_task(0, 1, "pruned", 0, json.dumps(dict(TINY_UNO, epochs=6)))
+    assert not ok and error.startswith("interrupted at epoch 2"), error
+    partial = json.loads(result_json)
+    assert partial["interrupted"] and partial["history"]["epoch"] == [1, 2]
+    assert [row["epoch"] for _, row in fake_supervisor.sent] == [1, 2]
+    # The last epoch's metrics are what the supervisor records the pruned task with.
+    assert partial["history"]["val_loss"][-1] == fake_supervisor.sent[-1][1]["val_loss"]
+    assert partial["artifacts"]["checkpoint"].endswith("epoch-0002.pt")
+
+
+def test_uno_that_finished_its_epochs_is_not_interrupted_by_a_late_stop(tmp_path, fake_supervisor):
+    # A stop decided on the last epoch's report comes too late to save anything: the training is complete.
+    configure(tmp_path / "run", UNO, task_files=True)
+    fake_supervisor.should_stop = lambda: len(fake_supervisor.sent) >= 3
+    ok, _, result_json, error = shell.run_task(0, 1, "full", 0, json.dumps(dict(TINY_UNO, epochs=3)))
+    assert ok, error
+    assert json.loads(result_json)["epochs_run"] == 3
+
+
 class CrashingContext(Context):
     """A ctx whose worker 'dies' (raises) when epoch ``crash_at`` is reported."""
 
