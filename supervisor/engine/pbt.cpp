@@ -77,6 +77,14 @@ void PbtWorkflow::start(Graph& graph) {
   // A resumed run: every recorded segment again, parents first (rows come in creation order), under its
   // recorded id. A parent's result comes from its task row (a child row is written only after its
   // parent's final row was committed, see on_node_finished).
+  for (const auto& row : rows)
+    if (row.member >= pbt_.population || row.segment >= pbt_.segments) {
+      // A forced resume with a smaller population or budget: the recorded lineage does not fit it.
+      fatal_ = "the run's pbt_segments hold member " + std::to_string(row.member) + " segment " +
+               std::to_string(row.segment) + ", outside optimizer.population " + std::to_string(pbt_.population) +
+               " x segments " + std::to_string(pbt_.segments) + ": resume with the population and budget it ran with";
+      return;
+    }
   std::unordered_map<std::int64_t, std::string> node_of;
   for (auto& row : rows) {
     node_of[row.task_id] = pbt_node_id(row.member, row.segment);

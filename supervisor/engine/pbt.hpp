@@ -36,7 +36,8 @@ class PbtWorkflow : public Workflow {
   void start(Graph& graph) override;
   void on_node_ran(std::size_t index, int worker) override { workers_.record(index, worker); }
   void on_node_finished(Graph& graph, std::size_t index) override;
-  bool exhausted() const override { return started_ && open_ == 0; }
+  bool exhausted() const override { return started_ && (open_ == 0 || fatal_); }
+  std::optional<std::string> fatal() const override { return fatal_; }
   std::size_t expected_total() const override {
     return static_cast<std::size_t>(pbt_.population) * static_cast<std::size_t>(pbt_.segments);
   }
@@ -72,6 +73,7 @@ class PbtWorkflow : public Workflow {
   int open_ = 0;
   bool minimize_ = true;
   WorkerMemo workers_;
+  std::optional<std::string> fatal_;
 };
 
 }  // namespace sv::engine
