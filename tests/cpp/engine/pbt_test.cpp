@@ -1,24 +1,16 @@
 // PbtWorkflow driven on a Graph without a server: segments, lineage rows, hand-off params, resume.
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>
-
 #include "engine/pbt.hpp"
 #include "spec/parse.hpp"
 #include "store/store.hpp"
+#include "../support/temp_store.hpp"
 
 using namespace sv;
 using namespace sv::engine;
 
 namespace {
-std::unique_ptr<store::Store> temp_store() {
-  char tmpl[] = "/tmp/sv-pbt-test-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  store::RunInfo info;
-  info.name = "t";
-  info.status = "running";
-  return store::Store::create(dir + "/supervisor.db", info);
-}
+std::unique_ptr<store::Store> temp_store() { return test::temp_store("sv-pbt-test"); }
 
 spec::WorkflowSpec pbt_spec(int population, int segments) {
   return spec::parse_workflow("workflow: hpo\nmodel: {kind: noop}\nspace: {x: {type: float, low: 0, high: 1}}\n"
