@@ -17,7 +17,15 @@ the target (a seed that never does counts as infinite), and its best against wor
 budget. Writes benchmarks/results/pruning.json (synthetic) or pruning_uno.json (uno) and prints Markdown
 tables for BENCHMARKS.md.
 
-    /usr/bin/python3 benchmarks/pruning.py [--family synthetic|uno] [--arms random,asha,tpe_median]
+The pbt arm (population-based training, ``optimizer: {name: pbt}``) trains a population of ``pbt_population``
+members in segments of ``pbt_interval`` epochs, as many segments as fit in about 90 % of plain random's epochs
+(the rest is left for the per-segment start-up, so it spends no more worker-seconds). Its best-so-far counts a
+member's score only at its last segment (a finished training, as for the others); ``pbt_best_any_segment`` in
+the JSON also counts intermediate segment scores (what Ray Tune reports). PBT varies hyperparameters on the
+same weights, so it searches a family's ``pbt_space`` (the training hyperparameters of ``space``; the uno
+architecture stays at the model's defaults).
+
+    /usr/bin/python3 benchmarks/pruning.py [--family synthetic|uno] [--arms random,asha,tpe_median,pbt]
                                            [--seeds 5] [--trials N] [--workers 2]
 """
 import argparse
@@ -46,16 +54,21 @@ class Family:
     objective: dict = field(default_factory=lambda: {"metric": "val_loss", "goal": "minimize"})
     resources: dict = field(default_factory=dict)
     factors: dict = field(default_factory=dict)
+    pbt_population: int = 10
+    pbt_interval: int = 3
+    pbt_space: dict = None  # None: the whole space
 
 
 @dataclass(frozen=True)
 class Arm:
     """``label`` names it in tables and the JSON; ``optimizer(family, trials, seed)`` is its workflow's
-    ``optimizer:`` mapping; ``factor`` its trials as a multiple of plain random's."""
+    ``optimizer:`` mapping; ``factor`` its trials as a multiple of plain random's; ``pbt`` marks the arm whose
+    trials are PBT segments (its space is the family's pbt_space, its curve pbt_curve)."""
 
     label: str
     optimizer: object
     factor: float = 1.0
+    pbt: bool = False
 
 
 def asha(family):
@@ -66,11 +79,20 @@ def median(family):
     return {"name": "median", "min_epochs": 3, "min_trials": 3}
 
 
+def pbt(family, trials, seed):
+    """The pbt arm's optimizer: segments so that population x epochs ~ 90 % of plain random's epochs."""
+    segments = max(1, round(0.9 * trials * family.epochs / (family.pbt_population * family.pbt_interval)))
+    return {"name": "pbt", "seed": seed, "population": family.pbt_population,
+            "interval_epochs": family.pbt_interval, "segments": segments, "quantile": 0.25,
+            "perturb": {"factors": [0.8, 1.2], "resample_probability": 0.25}}
+
+
 ARMS = {
     "random": Arm("random", lambda f, n, s: {"name": "random", "max_evals": n, "seed": s}),
     "asha": Arm("random+asha", lambda f, n, s: {"name": "random", "max_evals": n, "seed": s, "pruner": asha(f)}, 8),
     "tpe_median": Arm("tpe+median", lambda f, n, s: {"name": "tpe", "max_evals": n, "seed": s,
                                                      "pruner": median(f)}, 3),
+    "pbt": Arm("pbt", pbt, pbt=True),
 }
 
 FAMILIES = {
@@ -79,7 +101,7 @@ FAMILIES = {
                "defaults": {"epochs": 27, "epoch_s": 0.02}},
         space={"lr": {"type": "float", "low": 1.0e-4, "high": 1.0, "log": True},
                "width": {"type": "float", "low": 0, "high": 1}},
-        epochs=27, trials=30),
+        epochs=27, trials=30, pbt_population=10, pbt_interval=3),
     # The bundled hpo-random.yaml search (same space) with the learning rate over three decades (some settings
     # clearly bad), 12 epochs (ASHA rungs at epochs 1, 3 and 9), the model's own patience (5) and 2000 rows.
     "uno": Family(
@@ -91,14 +113,19 @@ FAMILIES = {
                "activation": {"type": "categorical", "choices": ["relu", "tanh", "elu"]},
                "dense": {"type": "categorical", "choices": [[64, 32], [128, 64], [256, 128, 64]]}},
         epochs=12, trials=24, objective={"metric": "val_loss", "goal": "minimize", "mode": "min"},
-        resources={"preload": ["torch"]}, factors={"asha": 3.5, "tpe_median": 1}),
+        resources={"preload": ["torch"]}, factors={"asha": 3.5, "tpe_median": 1},
+        pbt_population=6, pbt_interval=3,
+        pbt_space={"learning_rate": {"type": "float", "low": 1.0e-4, "high": 1.0e-1, "log": True},
+                   "dropout": {"type": "float", "low": 0.0, "high": 0.5},
+                   "batch_size": {"type": "ordinal", "values": [32, 64, 128]}}),
 }
 
 
 def workflow_text(family, arm_name, trials, seed, workers):
     arm = ARMS[arm_name]
     count = int(round(trials * family.factors.get(arm_name, arm.factor)))
-    spec = {"name": f"pruning-bench-{arm_name}", "workflow": "hpo", "model": family.model, "space": family.space,
+    space = family.pbt_space if arm.pbt and family.pbt_space else family.space
+    spec = {"name": f"pruning-bench-{arm_name}", "workflow": "hpo", "model": family.model, "space": space,
             "optimizer": arm.optimizer(family, count, seed), "objective": family.objective,
             "resources": {"workers": workers, **family.resources}}
     return "\n".join(f"{key}: {json.dumps(value)}" for key, value in spec.items()) + "\n"
@@ -116,6 +143,25 @@ def curve(out_dir):
     for status, objective, start, end in rows:
         spent += max(0.0, end - start)  # a failed training cost its worker time too
         if status == "done" and objective is not None and (best is None or objective < best):
+            best = objective
+        out.append((spent, best))
+    return out
+
+
+def pbt_curve(out_dir, any_segment=False):
+    """As curve(), for a PBT run: segments in result order; the best counts last segments only (a finished
+    training), or every segment's score with `any_segment`."""
+    con = sqlite3.connect(f"file:{out_dir / 'supervisor.db'}?mode=ro", uri=True)
+    last = con.execute("SELECT max(segment) FROM pbt_segments").fetchone()[0]
+    rows = con.execute("SELECT t.status, t.objective, t.start_time, t.end_time, p.segment FROM tasks t "
+                       "JOIN pbt_segments p ON p.task_id = t.id WHERE t.status IN ('done', 'failed') "
+                       "ORDER BY t.result_seq").fetchall()
+    con.close()
+    spent, best, out = 0.0, None, []
+    for status, objective, start, end, segment in rows:
+        spent += max(0.0, end - start)
+        if status == "done" and (any_segment or segment == last) and objective is not None and \
+                (best is None or objective < best):
             best = objective
         out.append((spent, best))
     return out
@@ -210,16 +256,23 @@ def main(argv=None):
     family = FAMILIES[args.family]
     trials = args.trials or family.trials
     curves = {ARMS[name].label: [] for name in args.arms}
+    any_segment = []  # the pbt arm's curves counting every segment's score
     for seed in range(1, args.seeds + 1):
         shift = (seed - 1) % len(args.arms)
         for name in args.arms[shift:] + args.arms[:shift]:
             out, _ = run_workflow(workflow_text(family, name, trials, seed, args.workers), args.workers, timeout=1200)
-            points = curve(out)
+            points = pbt_curve(out) if ARMS[name].pbt else curve(out)
+            if ARMS[name].pbt:
+                any_segment.append(pbt_curve(out, any_segment=True))
             curves[ARMS[name].label].append(points)
             print(f"seed {seed} {ARMS[name].label}: {len(points)} trials, {points[-1][0]:.1f} worker-s, "
                   f"best {points[-1][1]}", file=sys.stderr, flush=True)
     results = {"family": args.family, "seeds": args.seeds, "trials": trials, "workers": args.workers,
                "arms": args.arms, **summarize(curves, baseline=ARMS["random"].label)}
+    if any_segment:
+        results["contenders"]["pbt"]["pbt_best_any_segment"] = [
+            best_within(c, results["budget_worker_s"]) for c in any_segment]
+        results["pbt"] = pbt(family, trials, "<seed>")
     suffix = "" if args.family == "synthetic" else f"_{args.family}"
     path = args.out or ROOT / "benchmarks" / "results" / f"pruning{suffix}.json"
     path.write_text(json.dumps(results, indent=1) + "\n")

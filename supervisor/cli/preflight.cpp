@@ -177,7 +177,9 @@ void preflight(const spec::WorkflowSpec& spec, Checks checks) {
                            {"models", core::Json::array()}};
   // The optimizer is checked in the Python that will run it, the embedded one.
   Check optimizer{embedded_python(), base, ""};
-  if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.language == spec::OptimizerLanguage::python) {
+  // pbt: the engine decides (engine/pbt.hpp); there is no Python optimizer to check.
+  if (spec.kind == spec::WorkflowKind::hpo && spec.optimizer.language == spec::OptimizerLanguage::python &&
+      !spec.optimizer.pbt) {
     optimizer.request["optimizer"] = engine::optimizer_config(spec, "", spec.resources.workers);
     optimizer.package = optimizer_package(spec.optimizer.name);
     if (!optimizer.package.empty()) optimizer.request["package"] = optimizer.package;

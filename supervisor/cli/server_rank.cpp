@@ -204,7 +204,8 @@ int run_server(balancer::Comm& comm, const spec::WorkflowSpec& spec, store::Stor
 
   engine::WorkflowEnv env;
   env.previous = previous;
-  if (spec.kind == spec::WorkflowKind::hpo) {
+  env.store = &store;  // pbt: its pbt_segments table (engine/pbt.hpp)
+  if (spec.kind == spec::WorkflowKind::hpo && !spec.optimizer.pbt) {  // pbt: the engine decides, no optimizer thread
     env.optimizer_time_s = engine::recorded_optimizer_time(store.events());
     // On rank 0's main thread: an R optimizer's RInside must be constructed here; it then runs on its own thread.
     env.optimizer = eq::start_optimizer(spec, engine::optimizer_config(spec, out_dir, comm.size() - 1, previous).dump());

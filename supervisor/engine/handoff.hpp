@@ -15,8 +15,13 @@ namespace sv::engine {
 /// The weights file a finished node's result names (`artifacts.weights`), or "" when it saved none.
 std::string weights_path_of(const Node& node);
 
+/// The weights file a result names (`artifacts.weights`), or "".
+std::string weights_path_in(const core::Json& result);
+
 /// Sets `_parent` (and `_initial_weights` when the parent saved weights) in a child's params.
 void inherit_weights(core::Json& params, const Node& parent);
+/// The same from a parent's id and result (a parent known from the store, not the graph).
+void inherit_weights(core::Json& params, const std::string& parent_id, const core::Json& parent_result);
 
 /// The worker that last ran each node, as Workflow::on_node_ran reports it; -1 when unknown (a node
 /// restored from an earlier session, whose worker's memory is gone anyway).

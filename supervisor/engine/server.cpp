@@ -367,6 +367,14 @@ void Server::start() {
   workflow_.record_event = [this](const std::string& kind, const std::string& message) {
     store_.add_event(kind, message, core::wall_now());
   };
+  // pbt hooks (engine/workflow.hpp): task ids of added nodes, a recorded id kept, every row committed now.
+  workflow_.task_id_of = [this](std::size_t index) { return static_cast<std::int64_t>(task_id_of(index)); };
+  workflow_.reserve_task_id = [this](const std::string& node_id, std::int64_t id) {
+    remap_ = true;  // only before any id is handed out (Workflow::start), so none changes
+    recorded_ids_.emplace(node_id, id);
+    next_task_id_ = std::max<std::uint64_t>(next_task_id_, static_cast<std::uint64_t>(id) + 1);
+  };
+  workflow_.commit_now = [this] { flush(); };
   workflow_.start(graph_);
 }
 

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "engine/dag.hpp"
 #include "engine/hpo.hpp"
+#include "engine/pbt.hpp"
 #include "engine/sublearning.hpp"
 #include "engine/sweep.hpp"
 #include "engine/uq.hpp"
@@ -16,6 +17,7 @@ std::unique_ptr<Workflow> make_workflow(const spec::WorkflowSpec& spec, Workflow
     case spec::WorkflowKind::sweep:
       return std::make_unique<SweepWorkflow>(spec::sweep_tuples(spec));
     case spec::WorkflowKind::hpo:
+      if (spec.optimizer.pbt) return std::make_unique<PbtWorkflow>(spec, env.store, std::move(env.previous));
       return std::make_unique<HpoWorkflow>(spec, std::move(env.optimizer), std::move(env.previous),
                                            env.optimizer_time_s);
     case spec::WorkflowKind::sublearning:

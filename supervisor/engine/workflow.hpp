@@ -48,6 +48,14 @@ class Workflow {
 
   /// Set by the server: records an event (kind, message) in the store.
   std::function<void(const std::string& kind, const std::string& message)> record_event;
+
+  // pbt hooks, set by the server (Server::start): a workflow that records its nodes' task ids in a table
+  // of its own (engine/pbt.hpp) needs the id of a node it added, a way to keep a recorded id for a node it
+  // re-creates on resume (before any id is handed out, i.e. in start()), and a commit of every task row
+  // before it records what follows from a result.
+  std::function<std::int64_t(std::size_t index)> task_id_of;
+  std::function<void(const std::string& node_id, std::int64_t task_id)> reserve_task_id;
+  std::function<void()> commit_now;
 };
 
 /// What running a workflow needs beyond its spec; the default (nothing) builds it to check its inputs.
@@ -56,6 +64,7 @@ struct WorkflowEnv {
   /// A search's optimizer, already started (eq::start_optimizer); null: the search proposes nothing.
   std::unique_ptr<eq::OptimizerPort> optimizer;
   double optimizer_time_s = 0;  // a resumed search: optimizer time earlier sessions used (max_time)
+  store::Store* store = nullptr;  // pbt: the run's store (its pbt_segments table); null when checking only
 };
 
 /// Builds the workflow a spec names. Throws core::ConfigError for inputs it cannot run (a sweep file

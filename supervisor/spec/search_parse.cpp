@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/build_features.hpp"
+#include "spec/pbt_parse.hpp"
 
 namespace sv::spec {
 
@@ -158,13 +159,21 @@ prune::PrunerOptions parse_pruner(const YamlReader& r, const Field& f) {
 
 OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
   Mapping m = r.mapping(f, {"name", "language", "seed", "batch", "max_evals", "max_time", "target", "on_failure",
-                            "options", "module", "path", "settings", "pruner"});
+                            "options", "module", "path", "settings", "pruner",
+                            // pbt's own keys (spec/pbt_parse.cpp)
+                            "population", "interval_epochs", "quantile", "perturb", "segments", "max_epochs"});
   OptimizerSpec o;
-  const Field& name = r.require(m, "name", "one of random, grid, ga, tpe, nsga2, emews, mbo");
+  const Field& name = r.require(m, "name", "one of random, grid, ga, tpe, nsga2, emews, mbo, pbt");
   o.name = r.string(name);
-  static const std::set<std::string> known = {"random", "grid", "ga", "tpe", "nsga2", "emews", "mbo"};
+  static const std::set<std::string> known = {"random", "grid", "ga", "tpe", "nsga2", "emews", "mbo", "pbt"};
   if (!known.count(o.name))
-    r.fail(name, "unknown optimizer \"" + o.name + "\" (available: random, grid, ga, tpe, nsga2, emews, mbo)");
+    r.fail(name, "unknown optimizer \"" + o.name + "\" (available: random, grid, ga, tpe, nsga2, emews, mbo, pbt)");
+  if (o.name == "pbt") {
+    o.pbt = parse_pbt(r, m);
+  } else {
+    for (const Field& field : m.fields)
+      if (is_pbt_key(field.key)) r.fail(field, "only used by `name: pbt` (population-based training)");
+  }
   for (const Field& field : m.fields) {
     if (field.key == "language") {
       o.language = r.choice<OptimizerLanguage>(field, {{"python", OptimizerLanguage::python}, {"r", OptimizerLanguage::r}});
@@ -211,7 +220,7 @@ OptimizerSpec parse_optimizer(const YamlReader& r, const Field& f) {
     r.fail(name, "an emews optimizer needs `module:` (the ME algorithm's module) and usually `path:`");
   if (o.name != "emews" && o.name != "mbo" && (!o.module.empty() || o.settings))
     r.fail(name, "module and settings are for emews algorithms only");
-  if (o.max_evals == 0 && o.name != "emews" && o.name != "grid")
+  if (o.max_evals == 0 && o.name != "emews" && o.name != "grid" && o.name != "pbt")
     r.fail(name, "`max_evals:` is required for " + o.name + " (how many evaluations the search may spend)");
   return o;
 }
@@ -301,6 +310,8 @@ void check_search(const YamlReader& r, const Mapping& top, WorkflowSpec& spec) {
                 "`combine: pareto`");
   if (pareto && spec.optimizer.name != "nsga2")
     r.fail(opt, "`combine: pareto` needs `name: nsga2` (or use `combine: weighted` with " + spec.optimizer.name + ")");
+  if (spec.optimizer.pbt && spec.objectives.size() > 1)
+    r.fail(opt, "pbt ranks members by one objective: give `objective.metric`, not several `metrics`");
   check_pruner(r, opt, spec, pareto);
 }
 

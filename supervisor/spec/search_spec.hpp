@@ -7,6 +7,7 @@
 
 #include "core/json_util.hpp"
 #include "prune/pruner.hpp"
+#include "spec/pbt_spec.hpp"
 
 namespace sv::spec {
 
@@ -27,7 +28,7 @@ enum class OptimizerLanguage { python, r };
 enum class FailurePolicy { penalize, ignore, retry };
 
 struct OptimizerSpec {
-  std::string name;  // random | grid | ga | tpe | nsga2 | emews | mbo
+  std::string name;  // random | grid | ga | tpe | nsga2 | emews | mbo | pbt
   OptimizerLanguage language = OptimizerLanguage::python;
   long seed = 0;
   int batch = 0;                    // 0 = streaming (default): a new point as soon as any result arrives
@@ -42,6 +43,8 @@ struct OptimizerSpec {
   // optimizer.pruner: stops trials early from the epochs they report (kind none = no pruning). Its
   // metrics are filled from `objective` unless the pruner names its own (search_parse.cpp, check_search).
   prune::PrunerOptions pruner;
+  // pbt: population-based training, run by the engine itself (engine/pbt.hpp); set only for name: pbt.
+  std::optional<PbtSpec> pbt;
 };
 
 enum class Combine { weighted, pareto };

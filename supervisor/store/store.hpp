@@ -125,6 +125,22 @@ struct PruneDecisionRow {
   std::string rung_values;  // JSON array of arrays: the others' at the rung when it was judged
 };
 
+/// One PBT segment (engine/pbt.hpp): a task that trained one member for interval_epochs from the weights
+/// of `parent_task_id`. Table pbt_segments, made on the first write (store/pbt_segments.cpp); its columns
+/// are a fixed contract with the report (plots).
+struct PbtSegmentRow {
+  std::int64_t task_id = 0;
+  int member = 0;
+  int segment = 0;
+  int start_epoch = 0;
+  int end_epoch = 0;
+  std::optional<std::int64_t> parent_task_id;  // none at segment 0
+  std::optional<int> parent_member;
+  bool exploited = false;   // took another member's weights and perturbed hyperparameters
+  std::string params;       // JSON object: the hyperparameters this segment trains with
+  std::optional<double> score;  // none until the segment finished (or when it failed)
+};
+
 struct SubmissionRow {
   std::int64_t id = 0;
   double time = 0;
@@ -179,6 +195,10 @@ class Store {
   void add_worker(const WorkerRow& row);
   /// Records one pruning decision (immediate commit: a few per trial, and a resume must see every one).
   void add_prune_decision(const PruneDecisionRow& row);
+  /// pbt: records a segment when it is created, and its score when it finished (immediate commits: one
+  /// each per segment, and a resume must see every one).
+  void add_pbt_segment(const PbtSegmentRow& row);
+  void set_pbt_score(std::int64_t task_id, std::optional<double> score);
   /// Replaces the run's workflow text and hash (a resume with --force); immediate commit.
   void set_spec(const std::string& spec_text, const std::string& spec_hash);
   /// Commits everything buffered in one transaction. On failure nothing is committed, every write stays
@@ -216,6 +236,7 @@ class Store {
   std::unordered_map<std::int64_t, std::string> task_devices() const;
   std::string task_device(std::int64_t task_id) const;        // one task's; "" when unknown
   std::vector<PruneDecisionRow> prune_decisions() const;       // in the order made; empty without pruning
+  std::vector<PbtSegmentRow> pbt_segments() const;             // by task id (creation order); empty without pbt
   int schema_version() const;
 
  private:

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "../support/temp_store.hpp"
 #include "../support/test_comm.hpp"
 #include "balancer/dispatcher.hpp"
 #include "balancer/protocol.hpp"
@@ -17,12 +18,7 @@ using namespace sv::engine;
 
 namespace {
 std::unique_ptr<store::Store> temp_store() {
-  char tmpl[] = "/tmp/sv-server-gpu-test-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  store::RunInfo info;
-  info.name = "t";
-  info.status = "running";
-  auto s = store::Store::create(dir + "/supervisor.db", info);
+  auto s = test::temp_store("sv-server-gpu-test");
   store::SessionInfo session;
   session.started = 1;  // before any dispatch
   s->begin_session(session);

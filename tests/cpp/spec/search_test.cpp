@@ -65,7 +65,7 @@ TEST_CASE("an hpo workflow needs an optimizer with a budget and a space") {
             .find("`max_evals:` is required for tpe") != std::string::npos);
   CHECK(error_of(kHead + "optimizer: {name: simplex, max_evals: 3}\nspace:\n  x: {type: float, low: 0, high: 1}\n") ==
         "hpo.yaml:3: optimizer.name: unknown optimizer \"simplex\" (available: random, grid, ga, tpe, nsga2, emews, "
-        "mbo)");
+        "mbo, pbt)");
   CHECK(error_of("workflow: sweep\nmodel: {kind: noop}\nsweep: {list: [{x: 1}]}\n" + kOpt) ==
         "hpo.yaml:4: optimizer: only used by `workflow: hpo`");
 }
