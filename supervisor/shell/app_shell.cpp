@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <csignal>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/json_util.hpp"
+#include "shell/child_exit.hpp"
 #include "shell/task_files.hpp"
 
 namespace bp = boost::process;
@@ -227,6 +227,7 @@ class AppShell : public Shell {
                     ProgressFile& progress) {
     double deadline = model.timeout_s > 0 ? core::mono_now() + model.timeout_s : -1;
     double kill_at = -1;  // set once the stop signal went out
+    const ChildExit exit(child.id());  // naps end when the app does, not up to 20 ms later
     auto nap = std::chrono::microseconds(200);
     while (child.running()) {
       double now = core::mono_now();
@@ -240,7 +241,7 @@ class AppShell : public Shell {
         ::killpg(group.native_handle(), model.stop_signal);
         kill_at = now + model.stop_grace_s;
       }
-      std::this_thread::sleep_for(nap);
+      exit.nap(nap);
       if (nap < std::chrono::milliseconds(20)) nap *= 2;
       progress.poll();
     }
