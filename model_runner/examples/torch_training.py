@@ -4,6 +4,15 @@ Resuming must give the very same weights as an uninterrupted run, so a checkpoin
 holds everything that shapes the next epoch: model and optimizer state, the
 early-stopping counters, the history so far, and every random-number generator
 in play (torch's global one drives dropout, a dedicated one the shuffling).
+
+A population-based-training segment (params ``_start_epoch``/``_end_epoch``, see
+:func:`pbt_segment`) trains epochs ``_start_epoch``+1 .. ``_end_epoch`` from
+``ctx.initial_weights`` and reports them with those numbers, so a member's curve runs on
+across its segments. The weights carry over; the optimizer's state does not (the segment's
+learning rate may be a new one), and early stopping is off in a segment: PBT ranks members
+on their score at the segment's end epoch and the next segment starts there, so a segment
+cut short by patience would be ranked on fewer epochs and leave a gap in the member's
+epochs. A member that stalls is what PBT's exploit step replaces.
 """
 import os
 import random
@@ -17,7 +26,7 @@ from torch import nn
 from ..checkpoints import load_object
 
 __all__ = ["setup_torch", "activation", "dense_stack", "make_optimizer", "int_list",
-           "EarlyStopping", "load_initial_weights", "fit", "FitResult", "summary"]
+           "EarlyStopping", "load_initial_weights", "pbt_segment", "fit", "FitResult", "summary"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
@@ -146,6 +155,17 @@ def load_initial_weights(model, weights):
     return True
 
 
+def pbt_segment(params):
+    """``(start_epoch, end_epoch)`` when ``params`` are a PBT segment's (``_start_epoch`` and
+    ``_end_epoch``, set by ``optimizer: {name: pbt}``), else None."""
+    if params.get("_start_epoch") is None or params.get("_end_epoch") is None:
+        return None
+    start, end = int(params["_start_epoch"]), int(params["_end_epoch"])
+    if not 0 <= start < end:
+        raise ValueError(f"a PBT segment needs 0 <= _start_epoch < _end_epoch, got {start} and {end}")
+    return start, end
+
+
 @dataclass
 class FitResult:
     """What :func:`fit` did: the full history (across resumes) and how it ended."""
@@ -153,6 +173,7 @@ class FitResult:
     history: dict = field(default_factory=dict)
     stopper: EarlyStopping = None
     epochs_run: int = 0
+    start_epoch: int = 0
     resumed_from: int = 0
     interrupted: bool = False
     initial_weights: bool = False
@@ -188,15 +209,22 @@ def _evaluate(model, loss_fn, tensors, metrics):
 
 def fit(ctx, model, optimizer, loss_fn, train, val, *, epochs, batch_size, patience, seed,
         metrics=None, checkpoint_every=1):
-    """Train ``model`` for up to ``epochs`` epochs, reporting and checkpointing each one.
+    """Train ``model`` up to epoch ``epochs``, reporting and checkpointing each epoch.
 
     ``train``/``val`` are tuples of tensors on the model's device, inputs first and
     the target last. Resumes from ``ctx``'s newest checkpoint when there is one;
-    otherwise starts from ``ctx.initial_weights`` when given. Returns a FitResult.
+    otherwise starts from ``ctx.initial_weights`` when given. In a PBT segment
+    (:func:`pbt_segment` of ``ctx.params``) the epochs are ``_start_epoch``+1 ..
+    ``_end_epoch`` instead of 1 .. ``epochs``, and ``patience`` is not used (module
+    docstring). Returns a FitResult.
     """
-    shuffle = torch.Generator().manual_seed(int(seed))
+    segment = pbt_segment(ctx.params)
+    start = 0
+    if segment is not None:
+        (start, epochs), patience = segment, 0
+    shuffle = torch.Generator().manual_seed(int(seed) + start)  # a segment shuffles its own epochs
     stopper = EarlyStopping(patience)
-    outcome = FitResult(stopper=stopper)
+    outcome = FitResult(stopper=stopper, start_epoch=start)
     history = outcome.history
     resumed = ctx.load_checkpoint()
     if resumed is not None:
@@ -208,7 +236,7 @@ def fit(ctx, model, optimizer, loss_fn, train, val, *, epochs, batch_size, patie
         restore_rng_state(state["rng"], shuffle)
     else:
         outcome.initial_weights = load_initial_weights(model, ctx.initial_weights)
-    epoch = saved = outcome.resumed_from
+    epoch = saved = outcome.resumed_from if resumed is not None else start
 
     def save_checkpoint():
         ctx.save_checkpoint(epoch, {
@@ -246,7 +274,8 @@ def summary(outcome):
     result = {key: values[-1] for key, values in history.items() if key != "epoch" and values}
     result.update({
         "epochs_run": outcome.epochs_run,
-        "steps": outcome.epochs_run * outcome.steps_per_epoch,  # optimizer steps, all epochs
+        # optimizer steps, all epochs of this training (of this segment, for a PBT segment)
+        "steps": (outcome.epochs_run - outcome.start_epoch) * outcome.steps_per_epoch,
         "best_val_loss": outcome.stopper.best if history else None,
         "best_epoch": outcome.stopper.best_epoch,
         "stopped_early": outcome.stopper.stop,

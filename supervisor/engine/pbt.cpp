@@ -1,5 +1,7 @@
 #include "engine/pbt.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "engine/pbt_rule.hpp"
@@ -42,6 +44,9 @@ void PbtWorkflow::add_segment(Graph& graph, store::PbtSegmentRow row, const std:
   // A re-created segment keeps the parameters its task row holds, so the server restores or re-runs it.
   def.params = recorded != previous_.end() ? recorded->second.params : node_params(row, parent_id, parent_result).dump();
   if (parent_id) def.after = {*parent_id};
+  // The member furthest behind runs first (Ray Tune's PBT does the same): members stay within a segment
+  // or so of each other, so scores are ranked at similar epochs and an exploit copies comparable weights.
+  def.priority = -row.start_epoch;
   def.preferred_worker = preferred_worker;
   if (!record && reserve_task_id) reserve_task_id(def.id, row.task_id);
   std::size_t index = graph.add(std::move(def));
@@ -157,7 +162,14 @@ void PbtWorkflow::decide_next(Graph& graph, int member) {
   // graph.add may move nodes: copy what the child needs of its parent first.
   const std::string parent_id = graph.node(parent_index).def.id;
   const core::Json parent_result = graph.node(parent_index).result_json();
-  add_segment(graph, std::move(row), &parent_id, parent_result, workers_.of(parent_index), /*record=*/true);
+  // A segment ahead of another open member's newest one prefers no worker: a free worker serves the tasks
+  // that prefer it before any other (balancer.hpp), so one member would race through all its segments on
+  // the worker holding its weights while the others wait; without the preference it queues by priority.
+  int behind = INT_MAX;
+  for (std::size_t j = 0; j < members_.size(); ++j)
+    if (static_cast<int>(j) != member && members_[j].open) behind = std::min(behind, members_[j].created - 1);
+  const int preferred = segment > behind ? -1 : workers_.of(parent_index);
+  add_segment(graph, std::move(row), &parent_id, parent_result, preferred, /*record=*/true);
 }
 
 }  // namespace sv::engine

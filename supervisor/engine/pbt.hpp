@@ -4,7 +4,8 @@
 // exploits a top member's latest segment (weights through the hand-off of engine/handoff.hpp, preferring
 // the worker that holds them in memory) and explores its hyperparameters; otherwise it continues its own.
 // A member keeps its own epoch count: segment s trains epochs s*interval+1 .. (s+1)*interval, so the
-// budget is population x segments segments, however members exploit.
+// budget is population x segments segments, however members exploit. The member furthest behind runs
+// first: a segment's priority is -start_epoch, and one ahead of another member's prefers no worker.
 //
 //   m0.s0 ── m0.s1 ── m0.s2          (continue: parent = own previous segment)
 //   m1.s0 ── m1.s1 ─┐

@@ -3,6 +3,7 @@ supervisor accepts, worker-seconds come from the store's task times in result or
 the best, a seed that never reaches plain random's median best counts as infinitely slow, and the arms are
 chosen by name with plain random always among them."""
 import argparse
+import dataclasses
 import os
 import pathlib
 import sqlite3
@@ -66,6 +67,16 @@ def test_the_target_is_randoms_median_final_best_and_a_seed_that_never_reaches_i
     two_of_three_never = pruning.summarize({"random": curves["random"],
                                             "slow": [[(1.0, 0.9)], [(1.0, 0.9)], [(1.0, 0.1)]]})
     assert two_of_three_never["contenders"]["slow"]["median_worker_s_to_target"] is None
+
+
+def test_pbt_segments_fill_plain_randoms_worker_seconds_at_the_familys_epoch_cost():
+    # 90 % of random's 30 x 27 epochs in segments of 10 members x 3 epochs; an epoch half as dear, twice the segments.
+    synthetic = pruning.FAMILIES["synthetic"]
+    assert pruning.pbt(synthetic, 30, 1)["segments"] == 24
+    cheaper = dataclasses.replace(synthetic, pbt_epoch_cost=0.5)
+    assert pruning.pbt(cheaper, 30, 1)["segments"] == 49
+    uno = pruning.FAMILIES["uno"]
+    assert pruning.pbt(uno, 24, 1)["segments"] == 20  # 0.9 x 24 x 12 / (6 x 3 x 0.72)
 
 
 def test_arms_are_chosen_by_name_and_plain_random_is_always_one():

@@ -155,6 +155,26 @@ def test_initial_weights_change_the_starting_point(tmp_path):
     assert "1.3" in state["weights"]  # the child's weights are kept for its own children
 
 
+def test_uno_pbt_segment_trains_its_epochs_from_the_given_weights(tmp_path):
+    # A PBT segment from epoch 3 to 6: three epochs, reported as 4..6, from the parent's weights. With a
+    # learning rate of 0 the weights stay put, so the first epoch's val_loss is the parent's last one, and
+    # patience 1 (which ends a plain training at epoch 2 here) must not cut the segment short.
+    parent = run_model(UNO, dict(TINY_UNO, epochs=3), node_id="m0.s0", task_dir=tmp_path / "s0")
+    assert parent.ok, parent.error
+    frozen = dict(TINY_UNO, learning_rate=0.0, patience=1)
+    plain = run_model(UNO, dict(frozen, epochs=3), node_id="plain", task_dir=tmp_path / "plain")
+    assert plain.result["stopped_early"] and plain.result["epochs_run"] == 2
+    segment = run_model(UNO, dict(frozen, _start_epoch=3, _end_epoch=6, _pbt_member=0, _pbt_segment=1,
+                                  _initial_weights=parent.result["artifacts"]["weights"]),
+                        node_id="m0.s1", task_dir=tmp_path / "s1")
+    assert segment.ok, segment.error
+    history = segment.result["history"]
+    assert history["epoch"] == [4, 5, 6] and segment.result["epochs_run"] == 6
+    assert segment.result["from_initial_weights"] and not segment.result["stopped_early"]
+    assert history["val_loss"][0] == parent.result["history"]["val_loss"][-1]
+    assert segment.result["artifacts"]["weights"].endswith("weights.pt")
+
+
 def test_uno_data_is_deterministic_and_can_be_corrupted():
     clean = uno.generate(n_cells=30, n_drugs=10, n_rows=900, seed=4)
     assert clean is uno.generate(n_cells=30, n_drugs=10, n_rows=900, seed=4)   # cached

@@ -62,3 +62,20 @@ def test_a_large_population_is_drawn_up_to_its_cap_and_says_so():
     page = pbt.render(run)
     assert f"the first {shown} of 40 members are drawn" in page
     assert f"the first {pbt.MAX_EXPLOIT_ROWS} of 39 exploits are listed" in page
+
+
+def test_lineage_colours_scores_spanning_decades_on_a_log_scale():
+    # On a real uno run the first segments score 0.3 and the rest 0.01-0.03: on a linear scale every segment
+    # after the first has the same colour.
+    import matplotlib.colors as mcolors
+    assert isinstance(pbt.score_norm([0.3, 0.02, 0.012]), mcolors.LogNorm)
+    assert not isinstance(pbt.score_norm([0.3, 0.2, 0.12]), mcolors.LogNorm)
+    assert not isinstance(pbt.score_norm([-1.0, 0.5, 20.0]), mcolors.LogNorm)  # not all positive: linear
+    run = make_run(3, 3)
+    for s, score in zip(run.pbt_segments, [0.3, 0.3, 0.3, 0.02, 0.02, 0.02, 0.012, 0.012, 0.012]):
+        s.score = score
+    fig, _, _ = pbt.lineage_figure(run.pbt_segments)
+    colours = {tuple(round(c, 3) for c in bar.get_facecolor()) for bar in fig.axes[0].patches}
+    assert len(colours) == 3
+    late = [bar.get_facecolor() for bar in fig.axes[0].patches][3:]
+    assert max(abs(a - b) for a, b in zip(late[0], late[-1])) > 0.15  # 0.02 and 0.012 told apart

@@ -106,7 +106,16 @@ def _regression_metrics(pred, target):
 
 
 def run(params, ctx):
-    """Train the Uno regressor; returns val_loss (MSE) and friends plus the history."""
+    """Train the Uno regressor; returns val_loss (MSE) and friends plus the history.
+
+    As a PBT segment (params ``_start_epoch``, ``_end_epoch``) it trains epochs ``_start_epoch``+1 ..
+    ``_end_epoch`` (not ``epochs``) from ``ctx.initial_weights`` with the segment's learning_rate,
+    dropout and batch_size on a fresh optimizer, reports them with those epoch numbers, ignores
+    ``patience`` (a segment always reaches its end epoch, so members are ranked at equal epochs and
+    the next segment starts where this one ended; PBT's exploit replaces a stalled member) and saves
+    its weights for the next segment. The architecture must be the same in every segment of a
+    member (the weights must fit), so a PBT space leaves it out.
+    """
     device = setup_torch(params)
     data, train_rows, val_rows = load_data(params)
     seed = int(params.get("seed", 2018))

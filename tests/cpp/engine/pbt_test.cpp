@@ -120,3 +120,32 @@ TEST_CASE("a resumed pbt re-creates every recorded segment and decides only memb
   REQUIRE(smaller.fatal());
   CHECK(smaller.fatal()->find("outside optimizer.population 2") != std::string::npos);
 }
+
+TEST_CASE("pbt runs the member furthest behind first: a segment ahead of another member's neither jumps the queue "
+          "nor holds a worker") {
+  // Without this one member raced through all its segments on the worker that held its weights while the
+  // others waited (seen on uno, 2 workers, population 6): an exploit then copied weights trained for many
+  // more epochs than the exploiter's own count.
+  auto store = temp_store();
+  PbtWorkflow wf(pbt_spec(3, 3), store.get());
+  Graph g;
+  wf.start(g);
+  auto finish = [&](const std::string& id, int worker, double score) {
+    std::size_t i = *g.find(id);
+    g.mark_running(i);
+    wf.on_node_ran(i, worker);
+    g.mark_done(i, core::Json{{"val_loss", score}, {"artifacts", {{"weights", "/w/" + id + ".json"}}}}.dump(), score);
+    wf.on_node_finished(g, i);
+  };
+  for (std::size_t i = 0; i < 3; ++i) CHECK(g.node(i).def.priority == 0);
+  (void)g.take_ready();
+  finish("m0.s0", 1, 0.1);  // member 0 is one segment ahead of members 1 and 2, which wait to start
+  const auto& ahead = g.node(*g.find("m0.s1")).def;
+  CHECK(ahead.priority == -2);
+  CHECK(ahead.preferred_worker == -1);
+  finish("m1.s0", 2, 0.2);
+  finish("m2.s0", 2, 0.3);  // the last to reach epoch 2: behind no one, it keeps the hand-off in memory
+  const auto& level = g.node(*g.find("m2.s1")).def;
+  CHECK(level.priority == -2);
+  CHECK(level.preferred_worker >= 1);
+}

@@ -42,8 +42,22 @@ def mid(s):
     return 0.5 * (s.start_epoch + s.end_epoch)
 
 
+def score_norm(scores):
+    """The colour scale of the segment scores: logarithmic when they are all positive and span more than a
+    decade (a real training's first segments score many times its later ones, which a linear scale would
+    paint one colour), else linear; None without scores."""
+    plt = plots.require_matplotlib()
+    if not scores:
+        return None
+    low, high = min(scores), max(scores)
+    if low > 0 and high / low > 10:
+        from matplotlib.colors import LogNorm
+        return LogNorm(low, high)
+    return plt.Normalize(low, high if high > low else low + 1)
+
+
 def lineage_figure(segments, minimize=True):
-    """Members as rows, each segment a bar over its epochs coloured by its score (the better, the
+    """Members as rows, each segment a bar over its epochs coloured by its score (score_norm; the better, the
     lighter; grey until finished),
     and an edge from the middle of its parent segment to its own middle: grey along the row for a member
     continuing its own weights (LineCollection gid `continue-edges`), red and thick across rows for an
@@ -56,8 +70,7 @@ def lineage_figure(segments, minimize=True):
     fig, ax = plots.figure(7.5, min(8.0, 1.8 + 0.3 * len(members)), layout="constrained")
     scores = [s.score for s in segs if is_number(s.score)]
     cmap = plt.get_cmap("viridis_r" if minimize else "viridis")
-    norm = plt.Normalize(min(scores), max(scores) if max(scores) > min(scores) else min(scores) + 1) \
-        if scores else None
+    norm = score_norm(scores)
     ax.barh([rows[s.member] for s in segs], [s.end_epoch - s.start_epoch for s in segs],
             left=[s.start_epoch for s in segs], height=0.4, edgecolor="white", linewidth=0.8, zorder=1,
             color=[cmap(norm(s.score)) if norm is not None and is_number(s.score) else "#dddddd" for s in segs])
