@@ -2,6 +2,7 @@
 // when it finishes (the lineage and each member's hyperparameter schedule, for resume and the report).
 // Created by the first write, like prune_decisions, so runs without PBT have no such table and readers
 // treat "no table" as "no PBT". The columns are a contract with supervisor/report: do not change them.
+#include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
 
@@ -9,13 +10,6 @@ namespace sv::store {
 
 using detail::Statement;
 using detail::Transaction;
-
-namespace {
-bool has_table(sqlite3* db, const std::string& path) {
-  Statement has(db, path, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pbt_segments'");
-  return has.step();
-}
-}  // namespace
 
 void Store::add_pbt_segment(const PbtSegmentRow& r) {
   require_writable("add_pbt_segment");
@@ -56,7 +50,7 @@ void Store::set_pbt_score(std::int64_t task_id, std::optional<double> score) {
 }
 
 std::vector<PbtSegmentRow> Store::pbt_segments() const {
-  if (!has_table(conn(), path_)) return {};
+  if (!detail::has_table(conn(), path_, "pbt_segments")) return {};
   Statement q(conn(), path_,
               "SELECT task_id, member, segment, start_epoch, end_epoch, parent_task_id, parent_member, exploited,"
               " params, score FROM pbt_segments ORDER BY task_id");

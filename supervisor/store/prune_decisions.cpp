@@ -1,6 +1,7 @@
 // The prune_decisions table: every decision a pruner made (which task, at which epoch, against which rung
 // values). Created by the first write, like gpu_samples, so runs without a pruner have no such table and
 // readers treat "no table" as "no decisions".
+#include "store/schema.hpp"
 #include "store/statement.hpp"
 #include "store/store.hpp"
 
@@ -17,7 +18,7 @@ void Store::add_prune_decision(const PruneDecisionRow& r) {
                "CREATE TABLE IF NOT EXISTS prune_decisions("
                "  id INTEGER PRIMARY KEY, time REAL NOT NULL, task_id INTEGER NOT NULL, node_id TEXT NOT NULL,"
                "  epoch INTEGER NOT NULL, rung INTEGER NOT NULL, rung_epoch INTEGER NOT NULL,"
-               "  decision TEXT NOT NULL CHECK(decision IN ('continue', 'stop')), pruner TEXT NOT NULL,"
+               "  decision TEXT NOT NULL CHECK(decision = 'continue' OR decision = 'stop'), pruner TEXT NOT NULL,"
                "  trial_values TEXT NOT NULL, rung_values TEXT NOT NULL)");
   Statement insert(db, path_,
                    "INSERT INTO prune_decisions(time, task_id, node_id, epoch, rung, rung_epoch, decision, pruner,"
@@ -37,8 +38,7 @@ void Store::add_prune_decision(const PruneDecisionRow& r) {
 }
 
 std::vector<PruneDecisionRow> Store::prune_decisions() const {
-  Statement has(conn(), path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prune_decisions'");
-  if (!has.step()) return {};
+  if (!detail::has_table(conn(), path_, "prune_decisions")) return {};
   Statement q(conn(), path_,
               "SELECT time, task_id, node_id, epoch, rung, rung_epoch, decision, pruner, trial_values, rung_values"
               " FROM prune_decisions ORDER BY id");
